@@ -1,0 +1,61 @@
+"""Errors that carry their exit code and say what to do next.
+
+Exit codes (documented in the README):
+
+====  ======================================================================
+0     success (with ``--check``: nothing would change)
+1     ``--check``: some input would change; ``replay``: the log does not give
+      the expected text
+2     usage or configuration error
+3     a required dependency is missing (the message gives the install command)
+4     some inputs failed (the others were processed and written)
+5     every input failed
+70    internal error (a bug: please report it with the input)
+====  ======================================================================
+"""
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHANGED = 1
+EXIT_USAGE = 2
+EXIT_MISSING_DEPENDENCY = 3
+EXIT_SOME_FAILED = 4
+EXIT_ALL_FAILED = 5
+EXIT_INTERNAL = 70
+
+
+class OcrmendError(Exception):
+    """An error a user can act on: one line, with the exit code it maps to."""
+
+    exit_code = EXIT_SOME_FAILED
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class InputError(OcrmendError):
+    """One input cannot be read or decoded; the batch goes on without it."""
+
+
+class OutputError(OcrmendError):
+    """An output cannot be written."""
+
+
+class ConfigError(OcrmendError):
+    """The configuration or the command line is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+class MissingDependency(OcrmendError):
+    """A system component or optional package is not installed."""
+
+    exit_code = EXIT_MISSING_DEPENDENCY
+
+
+class ReplayError(OcrmendError):
+    """A change log does not apply to the text it is replayed on."""
+
+    exit_code = EXIT_CHANGED

@@ -1,0 +1,135 @@
+"""The runner: the only code that changes text.
+
+For each rule in order it collects the proposals, records regions and flags, checks the
+edits (in bounds, not overlapping, safety allowed, kind not kept), applies them in one
+pass, keeps the offset map back to the raw text and records each applied edit as a change.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from . import stages as stage_registry
+from .config import Config
+from .document import Document, RegionRecord
+from .edits import Change, Edit, Flag, FlagRecord, Region
+from .rules import Context, RuleFunc, rule_id
+
+
+class RuleError(RuntimeError):
+    """A rule proposed something impossible (a bug in the rule, not in the input)."""
+
+
+def apply_proposals(doc: Document, rid: str, proposals: Iterable[object], config: Config) -> None:
+    stage = rid.split(".", 1)[0]
+    text = doc.text
+    n = len(text)
+    edits: list[Edit] = []
+    for p in proposals:
+        if isinstance(p, Edit):
+            if not (0 <= p.start <= p.end <= n):
+                raise RuleError(f"{rid}: edit span {p.start}:{p.end} outside the text (length {n})")
+            if text[p.start:p.end] == p.replacement:
+                continue
+            if p.safety == "suggest" or (p.safety == "unsafe" and not config.unsafe_fixes):
+                _record_flag(doc, stage, rid, Flag(p.start, p.end, p.reason, "warning", (p.replacement,)))
+                continue
+            if p.removes and p.removes in config.keep:
+                continue
+            edits.append(p)
+        elif isinstance(p, Flag):
+            if not (0 <= p.start <= p.end <= n):
+                raise RuleError(f"{rid}: flag span {p.start}:{p.end} outside the text")
+            _record_flag(doc, stage, rid, p)
+        elif isinstance(p, Region):
+            if not (0 <= p.start <= p.end <= n):
+                raise RuleError(f"{rid}: region span {p.start}:{p.end} outside the text")
+            raw = doc.raw_span(p.start, p.end)
+            if p.kind == "page_break":
+                doc.add_page_start(raw[1])
+                continue
+            doc.regions.append(
+                RegionRecord(p.kind, raw, text[p.start:p.end], rid, doc.page_of(raw[0]), dict(p.attrs))
+            )
+        else:
+            raise RuleError(f"{rid}: rules return Edit, Flag or Region, not {type(p).__name__}")
+    if not edits:
+        return
+    edits.sort(key=lambda e: (e.start, e.end))
+    accepted: list[Edit] = []
+    last_end = -1
+    last_point = -1
+    for e in edits:
+        # an edit that overlaps one already accepted is dropped: the earlier-starting edit wins,
+        # and the rule sees the text again on the next run
+        if e.start < last_end or (e.start == e.end == last_point):
+            continue
+        accepted.append(e)
+        last_end = e.end
+        last_point = e.start if e.start == e.end else -1
+    delta = 0
+    for e in accepted:
+        before = text[e.start:e.end]
+        raw = doc.raw_span(e.start, e.end)
+        cid = doc.new_id(rid, raw, before, e.replacement)
+        doc.changes.append(
+            Change(
+                id=cid,
+                stage=stage,
+                rule=rid,
+                at=(e.start + delta, e.end + delta),
+                raw=raw,
+                before=before,
+                after=e.replacement,
+                reason=e.reason,
+                confidence=e.confidence,
+                safety=e.safety,
+                page=doc.page_of(raw[0]),
+                removes=e.removes,
+            )
+        )
+        delta += len(e.replacement) - (e.end - e.start)
+    doc._replace_all([(e.start, e.end, e.replacement) for e in accepted])
+
+
+def _record_flag(doc: Document, stage: str, rid: str, f: Flag) -> None:
+    raw = doc.raw_span(f.start, f.end)
+    text = doc.text[f.start:f.end]
+    doc.flags.append(
+        FlagRecord(
+            id=doc.new_id(rid, raw, text, "flag"),
+            stage=stage,
+            rule=rid,
+            raw=raw,
+            text=text,
+            reason=f.reason,
+            severity=f.severity,
+            suggestions=tuple(f.suggestions),
+            page=doc.page_of(raw[0]),
+        )
+    )
+
+
+def run_rules(
+    text: str, rules: Sequence[RuleFunc], config: Config | None = None, *, name: str = "<text>", encoding: str = "utf-8"
+) -> Document:
+    """Run the given rules, in order, on ``text``; each with its own stage's settings."""
+    config = config or Config()
+    doc = Document(name, text, encoding=encoding)
+    settings_cache: dict[str, object] = {}
+    for func in rules:
+        rid = rule_id(func)
+        if not config.rule_enabled(rid):
+            continue
+        stage = rid.split(".", 1)[0]
+        if stage not in settings_cache:
+            module = stage_registry.load(stage)
+            cls = getattr(module, "Settings", None)
+            settings_cache[stage] = config.stage_settings(stage, cls) if cls else None
+        ctx = Context(doc=doc, config=config, settings=settings_cache[stage])
+        apply_proposals(doc, rid, func(doc.text, ctx), config)
+    return doc
+
+
+def run(text: str, config: Config | None = None, *, name: str = "<text>", encoding: str = "utf-8") -> Document:
+    """Run every stage on ``text`` and return the document with its changes, flags and regions."""
+    return run_rules(text, stage_registry.all_rules(), config, name=name, encoding=encoding)

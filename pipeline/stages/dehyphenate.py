@@ -1,0 +1,4 @@
+"""dehyphenate: (rules to come)."""
+from __future__ import annotations
+
+RULES: tuple = ()

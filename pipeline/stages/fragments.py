@@ -1,0 +1,4 @@
+"""fragments: (rules to come)."""
+from __future__ import annotations
+
+RULES: tuple = ()

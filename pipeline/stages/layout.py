@@ -1,0 +1,4 @@
+"""layout: (rules to come)."""
+from __future__ import annotations
+
+RULES: tuple = ()
