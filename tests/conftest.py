@@ -1,0 +1,34 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "raw"
+SEED = RAW / "000_158432e1425d889a.txt"
+
+
+def ocrmend_cmd() -> list[str]:
+    """The installed console script (as a user runs it), else ``python -m pipeline``."""
+    exe = shutil.which("ocrmend")
+    return [exe] if exe else [sys.executable, "-m", "pipeline"]
+
+
+@pytest.fixture
+def run_cli(tmp_path):
+    def run(*args, input=None, cwd=None):
+        env = dict(os.environ)
+        env.pop("OCRMEND_DICTIONARIES", None)
+        return subprocess.run(
+            [*ocrmend_cmd(), *map(str, args)],
+            input=input,
+            capture_output=True,
+            cwd=cwd or tmp_path,
+            env=env,
+            timeout=120,
+        )
+
+    return run
