@@ -55,13 +55,13 @@ def test_no_ended_paragraph_is_joined(result):
     raw_paras = [p.strip() for p in SEED.read_text().split("\n\n") if p.strip()]
     ended = [p for p in raw_paras if len(p) > 200 and re.search(r"[.!?”\"’)\d¹²³⁴⁵⁶⁷⁸⁹⁰]$", p)]
     assert len(ended) > 30
+    removed = {b["text"].strip() for b in result.blocks if b["kind"] in ("caption", "fragment", "footnote")}
     for p in ended:
-        tail = p[-40:]
-        tail = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰]+$", "", tail)[-25:]
-        i = result.text.find(tail)
-        assert i >= 0, tail
-        following = result.text[i + len(tail):i + len(tail) + 2]
-        assert following in ("\n\n", "\n") or following.startswith(("\n",)), (tail, following)
+        if p in removed:
+            continue
+        tail = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*]+", "", p[-90:])[-60:]
+        assert tail in result.text, tail
+        assert tail + "\n" in result.text, f"joined to the next paragraph: {tail!r}"
 
 
 def test_top_of_first_page_half_lines_are_fragments_untouched(result):
@@ -98,7 +98,8 @@ def test_epigraphs_stay_whole(result):
      "“brotherly solidarity”", "\"sugar-coated bullet\"", "Mao's", "China’s"],
 )
 def test_printed_forms_stay(result, kept):
-    assert kept in result.text
+    # "1949–50" with an en dash is printed only in a fragment line; it stays there
+    assert kept in result.text or any(kept in b["text"] for b in result.blocks if b["kind"] == "fragment")
 
 
 def test_footnote_markers_and_emphasis_leave_the_body_for_the_json(result):
@@ -130,3 +131,20 @@ def test_no_other_change_to_the_words(result):
         letters_after = re.sub(r"[^\w]", "", after)
         # a change only removes text, or rewrites whitespace/hyphens/markup: no letters appear
         assert letters_after == "" or letters_after == letters_before, c
+
+
+def test_nothing_of_the_input_is_missing_from_the_json(result):
+    """Every word of the raw text is in some block (body or taken out of it)."""
+    def letters(s):
+        return re.sub(r"[\W_]+", "", s)
+
+    everything = letters("".join(b["text"] for b in result.blocks))
+    missing = [w for w in set(re.findall(r"\w{2,}", result.raw)) if letters(w) not in everything]
+    assert missing == []
+
+
+def test_blocks_are_in_reading_order_with_pages(result):
+    starts = [b["raw"][0] for b in result.blocks]
+    assert starts == sorted(starts)
+    assert all(isinstance(b["page"], int) and b["page"] >= 1 for b in result.blocks)
+    assert max(b["page"] for b in result.blocks) > 10  # the seed's page seams are found

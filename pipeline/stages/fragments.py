@@ -1,4 +1,398 @@
-"""fragments: (rules to come)."""
+"""fragments: truncated lines of a neighbouring column or of the facing page, out of the body.
+
+A scanner that catches a strip of the facing page, or an OCR engine that reads a column cut
+by the page edge, leaves runs of lines much shorter than the body's, cut mid-word at one
+side ("1d his two", ". They as-", "and then Malwine tol"). They are not text of this page:
+each such line becomes a ``fragment`` region and is deleted with ``removes="fragment"``
+(``--keep fragment`` leaves them in place). Fragments are never joined, corrected or
+dehyphenated. Blocks that only might be fragments are flagged, not removed.
+
+Evidence, per block of lines (Tesseract puts a blank line around every text region):
+- length: most lines far shorter than the document's printed line;
+- cut edges: lines that start with a word's tail or with punctuation (left edge cut), or
+  end on a word's head (right edge cut), judged with the lexicon and the document's words;
+- for one-paragraph-a-line text (Markdown-style OCR), where the body is not wrapped at
+  all: lines wrapped mid-phrase (ending on "the", "and", a hyphen ...);
+- neighbours: small blocks next to a fragment block on the same page go with it.
+Verse, lists, tables, headings, epigraphs and title pages have short lines too; their lines
+begin and end on whole words and phrases, which keeps them out.
+"""
 from __future__ import annotations
 
-RULES: tuple = ()
+import re
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ..edits import Edit, Flag, Region
+from ..rules import Context, rule
+from . import layout
+from .layout import FUNCTION_WORDS, LineTable
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable values of the fragments stage (``[tool.ocrmend.fragments]``).
+
+    short_ratio:    a line shorter than this share of the printed line is short
+    min_cut_share:  share of a block's lines cut at an edge that makes it a fragment block
+    flag_cut_share: a lower share that makes it a flag instead
+    unwrapped_width: printed-line length assumed for one-paragraph-a-line text
+    """
+
+    short_ratio: float = 0.62
+    min_cut_share: float = 0.25
+    flag_cut_share: float = 0.12
+    unwrapped_width: float = 72.0
+
+
+def _fragment_settings(ctx: Context) -> Settings:
+    if isinstance(ctx.settings, Settings):
+        return ctx.settings
+    return ctx.config.stage_settings("fragments", Settings)
+
+
+_FIRST_TOKEN = re.compile(r"^\W*?([^\W\d_]+(?:['’][^\W\d_]+)?)")
+_LAST_TOKEN = re.compile(r"([^\W\d_]+)[^\w]*$")
+_LEFT_PUNCT = re.compile(r"^[.,;:)\]}|!?»]\s*\S|^[”’]\s+\w")
+_DIGIT_GLUE = re.compile(r"^\d[a-z]")
+_JUNK = re.compile(r"^[\W_]{0,4}\w?[\W_]{0,4}$")
+_ALNUM = re.compile(r"[^\W_]")
+_WORDS = re.compile(r"[^\W\d_]+")
+_LONE_LETTERS = frozenset({"a", "i", "o"})
+
+
+#: the words of each document being cleaned, counted once (fragments are judged many times)
+_VOCAB: "weakref.WeakKeyDictionary[object, Counter[str]]" = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class Verdict:
+    """What the detector concluded about one block."""
+
+    kind: str  # "fragment" (remove) or "flag" (show a person)
+    reason: str
+    confidence: float
+    lines: list[int] = field(default_factory=list)
+    #: blocks of debris (no word on any line) in the strip: one region each, not one a line
+    debris: list[tuple[int, int]] = field(default_factory=list)
+
+
+class Detector:
+    """Judges the blocks of one line table."""
+
+    def __init__(self, table: LineTable, ctx: Context, settings: Settings) -> None:
+        self.t = table
+        self.ctx = ctx
+        self.s = settings
+        self.width = settings.unwrapped_width if table.paragraph_style else table.width
+        self.short_limit = settings.short_ratio * self.width
+        self._vocab: Counter[str] | None = None
+        self._lex = None
+        self._titles: list[str] | None = None
+        self._known: dict[str, bool] = {}
+
+    # -- word knowledge ------------------------------------------------------------------
+    def vocab(self) -> Counter[str]:
+        """Words of the document (a name the book uses is a word); counted once per document."""
+        if self._vocab is None:
+            doc = self.ctx.doc
+            vocab = _VOCAB.get(doc)
+            if vocab is None:
+                vocab = Counter(_WORDS.findall(doc.raw.lower()))
+                _VOCAB[doc] = vocab
+            self._vocab = vocab
+        return self._vocab
+
+    def is_word(self, w: str) -> bool:
+        lw = w.lower()
+        known = self._known.get(lw)
+        if known is None:
+            if len(lw) == 1:
+                known = lw in _LONE_LETTERS
+            else:
+                if self._lex is None:
+                    self._lex = self.ctx.lexicon
+                # a word's tail cut off by the page edge is seldom printed three times
+                known = self._lex.freq(lw) > 0 or self.vocab()[lw] >= 3
+            self._known[lw] = known
+        return known
+
+    # -- one line --------------------------------------------------------------------------
+    def left_cut(self, s: str) -> bool:
+        """The line starts with a word's tail or with punctuation: its left edge was cut."""
+        if _LEFT_PUNCT.match(s) or _DIGIT_GLUE.match(s):
+            return True
+        m = _FIRST_TOKEN.match(s)
+        if not m:
+            return False
+        w = m.group(1)
+        if not w[0].islower() or "'" in w or "’" in w:
+            return False
+        return not self.is_word(w)
+
+    def right_cut(self, s: str) -> bool:
+        """The line ends on a word's head (no hyphen): its right edge was cut."""
+        if s.endswith(("-", "—", "–")):
+            return False
+        m = _LAST_TOKEN.search(s)
+        if not m or m.end(1) < len(s) - 2:
+            return False
+        w = m.group(1)
+        if not w.islower():
+            return False
+        return not self.is_word(w)
+
+    def _repeated_title(self, s: str) -> bool:
+        """The line (a stray quote aside) is title-like and printed again elsewhere: a running head."""
+        core = s.lstrip("'‘’\"“”|!.,:; ")
+        if len(core) < 6 or not layout.title_like(core):
+            return False
+        if self._titles is None:
+            t = self.t
+            self._titles = [
+                layout.norm_head(t.texts[f]) for f, l in t.blocks if f == l and layout.title_like(t.texts[f].lstrip("'‘’\"“”|!.,:; "))
+            ]
+        from rapidfuzz import fuzz, process
+
+        n = layout.norm_head(core)
+        return len(process.extract(n, self._titles, scorer=fuzz.ratio, score_cutoff=84, limit=2)) >= 2
+
+    def _rejoins(self, prev: str, s: str) -> bool:
+        """``prev`` ends with a hyphenated word's head and ``s`` starts with its tail."""
+        if not prev.endswith("-"):
+            return False
+        head = _LAST_TOKEN.search(prev[:-1])
+        tail = _FIRST_TOKEN.match(s)
+        return bool(head and tail) and self.is_word(head.group(1) + tail.group(1))
+
+    @staticmethod
+    def wraps(s: str) -> bool:
+        """The line stops mid-phrase, as a wrapped printed line does."""
+        if layout.ends_with_hyphen(s):
+            return True
+        words = _WORDS.findall(s)
+        return bool(words) and words[-1].lower() in FUNCTION_WORDS and not s.rstrip()[-1:] in ".!?:;"
+
+    # -- blocks and zones ----------------------------------------------------------------
+    def block_kind(self, b: int) -> str:
+        """long (body text), furniture (a page number, a running head), stop (a title: bounds a
+        strip), junk or short."""
+        t = self.t
+        first, last = t.blocks[b]
+        n = last - first + 1
+        # most blocks are body text: decide on the raw lengths before looking closer
+        limit, wide = self.short_limit, 1.15 * self.width
+        lengths = [len(x) for x in t.texts[first:last + 1]]
+        if sum(1 for x in lengths if x < limit) < max(1, 0.8 * n) and not any("*" in x or "_" in x for x in t.texts[first:last + 1]):
+            return "long"
+        texts = [layout.plain(x) for x in t.texts[first:last + 1]]
+        short = sum(1 for x in texts if len(x) < limit)
+        if short < max(1, 0.8 * n) or any(len(x) > wide for x in texts):
+            return "long"
+        if all(_JUNK.match(x) for x in texts):
+            return "junk"
+        for x in texts:
+            if layout.page_number_value(x) is not None or layout.head_with_number(x, 72) is not None:
+                return "furniture"
+            if layout.CHAPTER_LINE.match(x):
+                return "stop"
+        if n == 1 and self._repeated_title(texts[0]):
+            return "furniture"
+        if all(layout.title_like(x) for x in texts) and not any(self.left_cut(x) for x in texts):
+            # a title, a head, a title page; a lone capitalised scrap inside a strip joins it
+            return "title" if n == 1 and len(texts[0]) < 0.5 * self.short_limit + 8 else "stop"
+        return "short"
+
+    def zones(self) -> list[list[int]]:
+        """Runs of neighbouring short blocks on one page."""
+        t = self.t
+        kinds = [self.block_kind(b) for b in range(len(t.blocks))]
+        self.kinds = kinds
+        # a short title-like scrap belongs to a strip only with strip on both sides
+        for b, k in enumerate(kinds):
+            if k == "title":
+                beside = [
+                    x for x in (b - 1, b + 1)
+                    if 0 <= x < len(kinds) and kinds[x] in ("short", "junk") and t.page_of_block[x] == t.page_of_block[b]
+                ]
+                # a scrap of two or three letters ("EN") goes with the strip it stands beside
+                tiny = len(_ALNUM.findall(t.texts[t.blocks[b][0]])) <= 3
+                kinds[b] = "short" if len(beside) == 2 or (tiny and beside) else "stop"
+        out: list[list[int]] = []
+        cur: list[int] = []
+        for b, k in enumerate(kinds):
+            if k in ("short", "junk") and (not cur or t.page_of_block[cur[-1]] == t.page_of_block[b]):
+                cur.append(b)
+                continue
+            if cur:
+                out.append(cur)
+            cur = [b] if k in ("short", "junk") else []
+        if cur:
+            out.append(cur)
+        return out
+
+    def _at_page_edge(self, zone: list[int]) -> bool:
+        """No body text between the zone and the page's start, or its end (a page number or
+        a running head marks the page's edge where the text has no form feeds)."""
+        t, kinds = self.t, self.kinds
+        page = t.page_of_block[zone[0]]
+        before = after = True
+        for b in range(zone[0] - 1, -1, -1):
+            if t.page_of_block[b] != page or kinds[b] == "furniture":
+                break
+            if kinds[b] == "long":
+                before = False
+                break
+        for b in range(zone[-1] + 1, len(t.blocks)):
+            if t.page_of_block[b] != page or kinds[b] == "furniture":
+                break
+            if kinds[b] == "long":
+                after = False
+                break
+        return before or after
+
+    def judge_zone(self, zone: list[int]) -> Verdict | None:
+        t = self.t
+        lines = [i for b in zone for i in t.block_lines(b) if self.kinds[b] != "junk"]
+        if not lines:
+            return None
+        texts = [layout.plain(t.texts[i]) for i in lines]
+        n = len(texts)
+        left = right = rejoined = 0
+        for k, x in enumerate(texts):
+            # a word's tail after a hyphenated line end is a continuation, not a cut
+            joins = k > 0 and lines[k - 1] + 1 == lines[k] and self._rejoins(texts[k - 1], x)
+            rejoined += joins
+            if not joins and self.left_cut(x):
+                left += 1
+            if self.right_cut(x):
+                right += 1
+        cut = max(left, right) + 0.5 * min(left, right)
+        share = cut / n
+        caps = sum(1 for x in texts if _starts_upper(x)) / n
+        side = "left" if left >= right else "right"
+        all_lines = [i for b in zone for i in t.block_lines(b)]
+        debris = [t.blocks[b] for b in zone if self.kinds[b] == "junk"]
+        if t.paragraph_style:
+            wrap = sum(1 for x in texts if self.wraps(x))
+            if n >= 3 and wrap / n >= 0.3 and caps < 0.8 and not _title_block(texts):
+                return Verdict(
+                    "fragment",
+                    f"{n} short lines wrapped mid-phrase ({wrap} end on a function word or hyphen) "
+                    "in text whose paragraphs are not wrapped",
+                    min(0.95, 0.6 + wrap / n / 2),
+                    all_lines,
+                    debris,
+                )
+        if n < 3:
+            return None
+        lengths = sorted(len(x) for x in texts)
+        median = lengths[n // 2] / self.width
+        edge = self._at_page_edge(zone)
+        # a narrow column of whole text (a legend beside a portrait) has lines nearly half as
+        # long as the body's and words hyphenated across its lines: ask for more cuts
+        need = self.s.min_cut_share + (0.15 if median >= 0.42 else 0) + 0.15 * rejoined + (0 if edge else 0.1)
+        if caps >= 0.85:
+            need = max(need, 0.45)
+        if share >= need:
+            where = "at the page edge, " if edge else ""
+            return Verdict(
+                "fragment",
+                f"{n} short lines {where}(printed line ~{self.width:.0f} chars), {max(left, right)} cut at the {side} edge",
+                min(0.97, 0.5 + share),
+                all_lines,
+                debris,
+            )
+        if share >= self.s.flag_cut_share:
+            return Verdict(
+                "flag",
+                f"{n} short lines, {cut:g} look cut at an edge: a strip of another column or page?",
+                0.4,
+                all_lines,
+            )
+        return None
+
+    def run(self) -> dict[int, Verdict]:
+        """Zone index (its first block) -> verdict."""
+        out: dict[int, Verdict] = {}
+        for zone in self.zones():
+            v = self.judge_zone(zone)
+            if v is not None:
+                out[zone[0]] = v
+        return out
+
+
+def _starts_upper(s: str) -> bool:
+    for c in s:
+        if c.isalpha():
+            return c.isupper()
+    return False
+
+
+def _title_block(texts: list[str]) -> bool:
+    return all(layout.title_like(x) for x in texts)
+
+
+def detect(text: str, ctx: Context) -> dict[int, Verdict]:
+    """Block index -> verdict for this text version (cached; layout asks too)."""
+    table = layout.line_table(text, ctx)
+    key = f"fragments.verdicts:{len(ctx.doc.page_starts)}"
+    return ctx.doc.cached(key, lambda: Detector(table, ctx, _fragment_settings(ctx)).run())
+
+
+def fragment_lines(text: str, ctx: Context) -> frozenset[int]:
+    """Indices of the lines (in this version's line table) that are fragments."""
+    out: set[int] = set()
+    for v in detect(text, ctx).values():
+        if v.kind == "fragment":
+            out.update(v.lines)
+    return frozenset(out)
+
+
+#: region kinds a fragment never overlaps (the layout stage typed them as body structure)
+_PROTECTED = ("heading", "epigraph", "verse", "list", "table")
+
+
+@rule("fragments.truncated_column")
+def truncated_column(text: str, ctx: Context) -> Iterator[Edit | Flag | Region]:
+    """Take out runs of truncated lines from a neighbouring column or the facing page.
+
+    >>> from pipeline.rules import try_rule
+    >>> strip = "nd his two\\n. They as-\\nwaterfall,\\nntly going\\n; felt com-\\nesses were\\n\\n"
+    >>> body = ("The prisoner was taken into custody, it appeared, on a charge of stealing a\\n"
+    ...         "watch, and other articles, from the residence of Miss Keene, of Lee.\\n")
+    >>> try_rule(truncated_column, strip + body) == "\\n" + body
+    True
+    >>> verse = "Never are there two suns in the heaven,\\nNever should there be two emperors.\\n\\n"
+    >>> try_rule(truncated_column, verse + body) == verse + body
+    True
+    """
+    table = layout.line_table(text, ctx)
+    protected = _protected_spans(ctx)
+    for b, v in sorted(detect(text, ctx).items()):
+        first, last = table.blocks[b]
+        if _overlaps(protected, table.starts[first], table.ends[last]):
+            continue
+        if v.kind == "flag":
+            yield Flag(table.starts[first], table.ends[last], v.reason, "info")
+            continue
+        in_debris = {i for f, l in v.debris for i in range(f, l + 1)}
+        units = [(i, i) for i in v.lines if i not in in_debris] + list(v.debris)
+        for f, l in sorted(units):
+            yield Region("fragment", table.starts[f], table.ends[l], {"reason": v.reason})
+            ds, de = table.starts[f], table.line_span_with_break(l)[1]
+            yield Edit(ds, de, "", f"truncated line: {v.reason}", v.confidence, removes="fragment")
+
+
+def _protected_spans(ctx: Context) -> list[tuple[int, int]]:
+    doc = ctx.doc
+    return sorted(doc.current_span(r.raw) for r in doc.regions if r.kind in _PROTECTED)
+
+
+def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(a < e and s < b for a, b in spans)
+
+
+RULES = (truncated_column,)

@@ -1,4 +1,1416 @@
-"""layout: (rules to come)."""
+"""layout: find the page structure of OCR text and take page furniture out of the body.
+
+Page breaks (form feeds, or blank-line seams where a paragraph stops mid-sentence), running
+heads, footers and page numbers, headings, epigraphs, captions, footnote markers and bodies,
+and Markdown emphasis. Furniture, captions, footnotes and markup become regions and are
+deleted with ``removes=KIND`` (``--keep KIND`` leaves them in place); headings and epigraphs
+stay in the text as regions of their own.
+
+Everything here reads one shared :class:`LineTable` per text version (``ctx.doc.cached``):
+lines, blocks (runs of non-blank lines), pages, the typical printed-line width, and the
+truncated-column fragments found by :mod:`pipeline.stages.fragments` (which this stage must
+see past: a page's first line is its first line after a strip of the facing page).
+"""
 from __future__ import annotations
 
-RULES: tuple = ()
+import re
+import weakref
+from bisect import bisect_left, bisect_right, insort
+from itertools import accumulate
+from operator import add
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from ..edits import Edit, Flag, Region
+from ..rules import Context, rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..lexicon import Lexicon
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable values of the layout stage (``[tool.ocrmend.layout]``).
+
+    head_max_chars:    longest line taken for a running head or footer
+    repeat_ratio:      rapidfuzz ratio (0-100) at which two page-edge lines are the same head
+    max_page_number:   larger numbers alone on a line are data (years), not page numbers
+    paragraph_chars:   lines at least this long are whole paragraphs (Markdown-style OCR)
+    """
+
+    head_max_chars: int = 72
+    repeat_ratio: float = 84.0
+    max_page_number: int = 1999
+    paragraph_chars: int = 140
+
+
+# -- character classes and small predicates ----------------------------------------------
+SUPERSCRIPT_DIGITS = "\N{SUPERSCRIPT ZERO}\N{SUPERSCRIPT ONE}\N{SUPERSCRIPT TWO}\N{SUPERSCRIPT THREE}" + "".join(
+    chr(c) for c in range(0x2074, 0x207A)
+)
+_CLOSERS = "\"'”’»)]*_" + SUPERSCRIPT_DIGITS
+#: a line that ends a sentence: terminal punctuation, then closing quotes, brackets, markers
+_SENTENCE_END = re.compile(r"[.!?…:][" + re.escape(_CLOSERS) + r"\d]*$")
+_HYPHEN_END = re.compile(r"\w[-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬]$")
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’]*")
+_ALNUM = re.compile(r"[^\W_]")
+_MARKUP = re.compile(r"[*_]+")
+
+#: page numbers as printed: "24", "( 259 )", "— 30 —", "xii", "- 7 -"; OCR junk around them
+#: OCR reads a page number's 1 and 0 as l, I and O now and then: "l4", "2O"
+_DIGITS = r"\d{1,4}|\d[\dIlO]{1,3}|[IlO][\dIlO]{0,2}\d"
+PAGE_NUMBER = re.compile(
+    r"^[\W_]{0,4}?[(\[]?\s?[-–—]?\s?(?P<n>" + _DIGITS + r"|[ivxlc]{1,7})\s?[-–—]?\s?[)\]]?[\W_]{0,4}$"
+)
+#: a page number with a little junk or a printer's signature after it ("(195) . ‘i I*", "217 M2")
+PAGE_NUMBER_JUNK = re.compile(
+    r"^[\W_]{0,4}?[(\[]?\s?[-–—]?\s?(?P<n>\d{1,4})\s?[-–—]?\s?[)\]]?(?P<rest>\s[^a-z]{0,3}[\W\w]{0,8})$"
+)
+#: a running head with the page number at one end: "24 HALF-HOURS WITH THE HIGHWAYMEN"
+HEAD_NUMBER_FIRST = re.compile(r"^[\W_]{0,3}?[(\[]?[-–—]?\s?(?P<n>\d{1,4})\s?[-–—]?[)\]]?[\s:.,|!—–-]+(?P<title>\D.*)$")
+HEAD_NUMBER_LAST = re.compile(r"^(?P<title>.*\D)[\s:.,|!—–-]+[(\[]?[-–—]?\s?(?P<n>\d{1,4})\s?[-–—]?[)\]]?[\W_]{0,3}$")
+#: chapter, part ... lines: they open a chapter and are headings, never running heads.
+#: "CHAPTER XIV", "PART 11.", "Chapter 3: The War", "PROLOGUE"; not "Part of the reason ..."
+_NUMBER_WORDS = "One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|First|Second|Third|Last"
+CHAPTER_LINE = re.compile(
+    r"^[\W_]{0,3}(?:"
+    r"(?:CHAPTER|BOOK|PART|SECTION|LETTER|APPENDIX|CANTO)\b[^a-z]*$"
+    r"|(?:CHAPTER|BOOK|PART|SECTION|LETTER|APPENDIX|CANTO)\s+(?:[IVXLC]+|\d+)\b"
+    r"|(?:Chapter|Book|Part|Section|Letter|Appendix|Canto)\s+(?:[IVXLC]+|\d+|" + _NUMBER_WORDS + r")"
+    r"(?:\s*$|[.:—–-]|\s+[A-Z“\"‘(])"
+    r"|(?:PROLOGUE|EPILOGUE|INTRODUCTION|PREFACE|CONTENTS|Prologue|Epilogue|Introduction|Preface|Contents)\W*$"
+    r")"
+)
+#: where a chapter line may start (checked line by line with CHAPTER_LINE)
+_CHAPTER_ANYWHERE = re.compile(
+    r"^[^\S\n]*[\W_]{0,3}(?:CHAPTER|Chapter|BOOK|Book|PART|Part|SECTION|Section|LETTER|APPENDIX|Appendix|"
+    r"PROLOGUE|Prologue|EPILOGUE|Epilogue|INTRODUCTION|PREFACE|Preface|CONTENTS)\b",
+    re.M,
+)
+#: words that are not capitalised in a title
+_TITLE_SMALL = frozenset(
+    "a an and as at but by for from in into nor of on or the to with upon over under via vs de la le du von van".split()
+)
+#: words a printed line often ends on, mid-sentence (a sign of wrapped prose)
+FUNCTION_WORDS = frozenset(
+    "a an the and or but nor of in on at to for from by with as into than that which who whom whose "
+    "is was are were be been has have had his her its their our my your this these those not".split()
+)
+
+
+_SENTENCE_INSIDE = re.compile(r"[a-z]{2,}[.!?;] +[A-Za-z]")
+_YEAR_OR_END_DIGIT = re.compile(r"\d{4}|\d\s*$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LOWER = re.compile(r"[a-z]")
+_UPPER = re.compile(r"[A-Z]")
+_ITEM_NUMBER = re.compile(r"^\(?\d+[.)]?\s")
+
+
+def ends_sentence(s: str) -> bool:
+    """True if ``s`` ends with sentence-final punctuation (closing quotes, markers allowed)."""
+    return bool(_SENTENCE_END.search(s.rstrip()))
+
+
+def ends_with_hyphen(s: str) -> bool:
+    return bool(_HYPHEN_END.search(s.rstrip()))
+
+
+def plain(s: str) -> str:
+    """The line without Markdown emphasis markers (for classifying, never for editing)."""
+    return _MARKUP.sub("", s).strip() if ("*" in s or "_" in s) else s.strip()
+
+
+def title_like(s: str, max_words: int = 14) -> bool:
+    """Looks like a title: capitalised or upper-case words, no sentence inside.
+
+    >>> title_like("Leaves from Old Newspapers"), title_like("THE DEPORTATIONS")
+    (True, True)
+    >>> title_like("The “Lean-to-One-Side” Approach"), title_like("and he said to the King")
+    (True, False)
+    """
+    return _title_like(s, max_words)
+
+
+@lru_cache(maxsize=1 << 16)
+def _title_like(s: str, max_words: int) -> bool:
+    if len(s) > 12 * max_words:
+        return False
+    s = plain(s)
+    words = _WORD.findall(s)
+    if not words or len(words) > max_words:
+        return False
+    if _SENTENCE_INSIDE.search(s) or s.endswith((",", ";")):
+        return False
+    content = [w for w in words if w.lower() not in _TITLE_SMALL]
+    if not content:
+        return False
+    capital = sum(1 for w in content if w[0].isupper())
+    return capital >= max(1, round(0.75 * len(content))) and words[0][0].isupper() or s.isupper()
+
+
+def upper_share(s: str) -> float:
+    letters = [c for c in s if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+
+_OCR_DIGITS = str.maketrans("lIO", "110")
+
+
+def page_number_value(s: str) -> str | None:
+    """The page number if the line is only a page number (junk around it tolerated).
+
+    >>> page_number_value("( 259 )"), page_number_value("— 30 —"), page_number_value("l4")
+    ('259', '30', '14')
+    >>> page_number_value("1949–50"), page_number_value("I")
+    (None, None)
+    """
+    return _page_number_value(s)
+
+
+@lru_cache(maxsize=1 << 16)
+def _page_number_value(s: str) -> str | None:
+    m = PAGE_NUMBER.match(s)
+    if m:
+        n = m.group("n")
+        return n if n.islower() and n.isalpha() else n.translate(_OCR_DIGITS)
+    m = PAGE_NUMBER_JUNK.match(s)
+    if m and len(_ALNUM.findall(m.group("rest"))) <= 3:
+        return m.group("n")
+    return None
+
+
+@lru_cache(maxsize=1 << 16)
+def head_with_number(s: str, max_chars: int) -> tuple[str, str] | None:
+    """``(number, title)`` if the line is a running head with its page number at one end."""
+    if len(s) > max_chars + 6 or _SECTION_NUMBER.match(s) or _CAPTION_START.match(s):
+        return None
+    for pat in (HEAD_NUMBER_FIRST, HEAD_NUMBER_LAST):
+        m = pat.match(s)
+        if m:
+            title = m.group("title").strip(" :.,|!—–-_'‘’")
+            if (
+                len(_ALNUM.findall(title)) >= 3
+                and int(m.group("n")) < 1000
+                and not _YEAR_OR_END_DIGIT.search(title)
+                and not _MONTH_END.search(title)
+                and title_like(title)
+                and not CHAPTER_LINE.match(title)
+            ):
+                return m.group("n"), title
+    return None
+
+
+def similar(norms: Sequence[str], cutoff: float) -> list[list[int]]:
+    """For each string, the indices of the other strings at least ``cutoff`` alike (rapidfuzz
+    ratio); empty strings match nothing. Exact repeats are grouped first, so a book of a
+    thousand pages with two running heads costs two comparisons, not a million."""
+    from rapidfuzz import fuzz, process
+
+    positions: dict[str, list[int]] = {}
+    for i, n in enumerate(norms):
+        if n:
+            positions.setdefault(n, []).append(i)
+    distinct = list(positions)
+    out: list[list[int]] = [[] for _ in norms]
+    for n in distinct:
+        alike = [m for m, _, _ in process.extract(n, distinct, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+        members = [j for m in alike for j in positions[m]]
+        for i in positions[n]:
+            out[i] = [j for j in members if j != i]
+    return out
+
+
+#: "March 1849", "4 June": a date, not a head and its page number
+_MONTH_END = re.compile(
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def norm_head(s: str) -> str:
+    """A line reduced for comparing running heads: letters only, lower case, no page number."""
+    return " ".join(_LETTERS.findall(s.lower()))
+
+
+# -- the line table -----------------------------------------------------------------------
+class LineTable:
+    """The lines, blocks and pages of one text version, shared by the rules of a stage.
+
+    ``starts[i]``/``ends[i]``: the span of line ``i`` without its newline; ``texts[i]`` the
+    line stripped; blocks are runs of non-blank lines ``(first, last)``; ``page_of_block``
+    from the page starts the document knows; ``width`` the typical printed-line length.
+    """
+
+    def __init__(self, text: str, page_starts: Sequence[int], paragraph_chars: int = 140) -> None:
+        self.text = text
+        raw_lines = text.split("\n")
+        lens = list(map(len, raw_lines))
+        # line i starts after the i lines before it and their newlines
+        starts = list(map(add, accumulate(lens, initial=0), range(len(lens) + 1)))[:-1]
+        self.starts = starts
+        self.ends = list(map(add, starts, lens))
+        self.texts = list(map(str.strip, raw_lines))
+        self.n = len(raw_lines)
+        blocks: list[tuple[int, int]] = []
+        block_of = [-1] * self.n
+        first = -1
+        for i, t in enumerate(self.texts):
+            if t:
+                if first < 0:
+                    first = i
+                block_of[i] = len(blocks)
+            elif first >= 0:
+                blocks.append((first, i - 1))
+                first = -1
+        if first >= 0:
+            blocks.append((first, self.n - 1))
+        self.blocks = blocks
+        self.block_of = block_of
+        self.page_starts = sorted(set(page_starts))
+        self.page_of_block = [bisect_right(self.page_starts, starts[b[0]]) for b in blocks]
+        self.n_pages = len(self.page_starts) + 1
+        lengths = [len(t) for t in self.texts if t]
+        chars = sum(lengths) or 1
+        long_chars = sum(x for x in lengths if x >= paragraph_chars)
+        #: one paragraph a line (Markdown-style OCR), not printed lines
+        self.paragraph_style = long_chars > 0.5 * chars
+        self.width = self._printed_width(lengths)
+
+    @staticmethod
+    def _printed_width(lengths: list[int]) -> float:
+        """The body's printed-line length: the typical length of the longer lines."""
+        if not lengths:
+            return 60.0
+        ordered = sorted(lengths)
+        p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+        upper = [x for x in ordered if x >= 0.7 * p90]
+        return float(upper[len(upper) // 2])
+
+    def block_text(self, b: int) -> str:
+        first, last = self.blocks[b]
+        return self.text[self.starts[first]:self.ends[last]]
+
+    def block_lines(self, b: int) -> range:
+        first, last = self.blocks[b]
+        return range(first, last + 1)
+
+    def line_span_with_break(self, i: int) -> tuple[int, int]:
+        """The line and its line break (the one after it, or before it on the last line)."""
+        if i + 1 < self.n:
+            return self.starts[i], self.starts[i + 1]
+        return (self.starts[i] - 1 if i > 0 else 0), self.ends[i]
+
+    def pages(self) -> list[list[int]]:
+        """Block indices per page."""
+        out: list[list[int]] = [[] for _ in range(self.n_pages)]
+        for b, p in enumerate(self.page_of_block):
+            out[p].append(b)
+        return out
+
+
+def line_table(text: str, ctx: Context) -> LineTable:
+    """The shared line table of this text version (page starts mapped to current offsets)."""
+    doc = ctx.doc
+    settings = ctx.settings if isinstance(ctx.settings, Settings) else Settings()
+
+    def make() -> LineTable:
+        starts = [doc.current_pos(r) for r in doc.page_starts]
+        return LineTable(text, starts, settings.paragraph_chars)
+
+    return doc.cached(f"layout.lines:{len(doc.page_starts)}", make)
+
+
+def _settings(ctx: Context) -> Settings:
+    return ctx.settings if isinstance(ctx.settings, Settings) else Settings()
+
+
+#: raw starts of the fragment lines of each document, found once for the layout stage
+_FRAGMENT_STARTS: "weakref.WeakKeyDictionary[object, dict[int, frozenset[int]]]" = weakref.WeakKeyDictionary()
+
+
+def _fragment_lines(text: str, ctx: Context) -> frozenset[int]:
+    """Lines of this version that are truncated-column fragments (which layout sees past).
+
+    Found once per document and followed through later versions by their raw offsets:
+    what layout removes around a strip does not make its lines any less truncated.
+    """
+    doc = ctx.doc
+    table = line_table(text, ctx)
+    memo = _FRAGMENT_STARTS.setdefault(doc, {})
+    # page seams found later change what counts as a page's edge: one memo per page count
+    starts = memo.get(len(doc.page_starts))
+    if starts is None:
+        from .fragments import fragment_lines
+
+        found = fragment_lines(text, ctx)
+        memo[len(doc.page_starts)] = frozenset(doc.origin[table.starts[i]] for i in found)
+        return found
+
+    def make() -> frozenset[int]:
+        origin = doc.origin
+        return frozenset(i for i in range(table.n) if table.texts[i] and origin[table.starts[i]] in starts)
+
+    return doc.cached(f"layout.fragment_lines:{len(doc.page_starts)}", make) if starts else frozenset()
+
+
+def _text_blocks(table: LineTable, frag: frozenset[int]) -> list[int]:
+    """Blocks that are not entirely fragment lines, in reading order."""
+    return [b for b, (f, l) in enumerate(table.blocks) if not all(i in frag for i in range(f, l + 1))]
+
+
+def _ff_mode(ctx: Context, table: LineTable) -> bool:
+    """Pages come from form feeds (their furniture is found by position on the page)."""
+    return "\f" in ctx.doc.raw and table.n_pages > 1
+
+
+def _continues(s: str) -> bool:
+    """The line reads as the rest of a sentence: it starts with a lower-case letter."""
+    for c in s:
+        if c.isalpha():
+            return c.islower()
+        if c.isdigit():
+            return False
+    return False
+
+
+def _stops_mid_sentence(s: str) -> bool:
+    s = plain(s)
+    return bool(s) and (ends_with_hyphen(s) or not ends_sentence(s))
+
+
+def _prose(s: str) -> bool:
+    """Reads as running text (mostly lower-case words), not a title or a label."""
+    words = _WORD.findall(s)
+    if len(words) < 3:
+        return False
+    return sum(1 for w in words if w[0].islower()) >= 0.4 * len(words)
+
+
+# -- page furniture --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Furniture:
+    """One line of page furniture: ``kind`` is header, footer or page_number."""
+
+    kind: str
+    line: int
+    reason: str
+    number: str | None = None
+
+
+#: a numbered section heading ("II. THE INACCESSIBLE ISLAND", "3. Results") is no running head
+_SECTION_NUMBER = re.compile(r"^(?:[IVXLC]+|\d{1,2})\.(?:\d+\.?)*\s+\S")
+
+
+def _signature_mark(s: str) -> bool:
+    """A printer's signature mark or similar bottom-of-page token: "M 2", "P22 :", "I*"."""
+    alnum = _ALNUM.findall(s)
+    return len(s) <= 10 and 1 <= len(alnum) <= 4 and not _LOWER.search(s) and bool(_UPPER.search(s))
+
+
+def _plausible_number(n: str, settings: Settings) -> bool:
+    return int(n) <= settings.max_page_number if n.isdigit() else n.islower()
+
+
+class FurnitureFinder:
+    """Finds running heads, footers and page numbers in one text version."""
+
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.ctx = ctx
+        self.s = _settings(ctx)
+        self.t = line_table(text, ctx)
+        self.frag = _fragment_lines(text, ctx)
+        self.text_blocks = _text_blocks(self.t, self.frag)
+        self.found: dict[int, Furniture] = {}
+        #: no-form-feed text: (line before the seam, line after it) for each page seam found
+        self.seams: list[tuple[int, int]] = []
+        #: lines whose words are printed again at other pages' edges
+        self._repeated: set[int] = set()
+
+    # -- shared tests ------------------------------------------------------------------------
+    def _headish(self, s: str) -> bool:
+        p = plain(s)
+        return (
+            len(p) <= self.s.head_max_chars
+            and not _SECTION_NUMBER.match(p)
+            and len(norm_head(p)) >= 4
+            and title_like(p)
+            and not CHAPTER_LINE.match(p)
+            and not (p.endswith(".") and upper_share(p) < 0.8)
+        )
+
+    def _chapter_titles(self) -> list[str]:
+        """Titles printed after a "CHAPTER ..." line: a running head may repeat them."""
+        t = self.t
+        out = []
+        for m in _CHAPTER_ANYWHERE.finditer(t.text):
+            i = bisect_right(t.starts, m.start()) - 1
+            if CHAPTER_LINE.match(plain(t.texts[i])):
+                for j in range(i + 1, min(t.n, i + 4)):
+                    if t.texts[j]:
+                        if title_like(t.texts[j]):
+                            out.append(norm_head(t.texts[j]))
+                        break
+        return out
+
+    def run(self) -> "FurnitureFinder":
+        if _ff_mode(self.ctx, self.t):
+            self._by_page()
+        else:
+            self._by_block()
+        return self
+
+    # -- pages known (form feeds) ------------------------------------------------------------
+    def _by_page(self) -> None:
+        t = self.t
+        pages: list[list[int]] = [[] for _ in range(t.n_pages)]
+        for b in self.text_blocks:
+            pages[t.page_of_block[b]].extend(t.block_lines(b))
+        tops = [p[:3] for p in pages]
+        bottoms = [p[-3:][::-1] for p in pages]
+        edge_lines: list[tuple[int, int]] = []
+        for p in range(t.n_pages):
+            for i in dict.fromkeys(tops[p][:2] + bottoms[p][:2]):
+                edge_lines.append((p, i))
+        titles = set(self._chapter_titles())
+        # interior single lines too: two-column pages put the head mid-page
+        for b in self.text_blocks:
+            first, last = t.blocks[b]
+            if first == last and len(t.texts[first]) <= self.s.head_max_chars + 8:
+                edge_lines.append((t.page_of_block[b], first))
+        # only title-like lines can repeat as heads (a thousand pages' body lines are not compared)
+        norms = []
+        kept_lines = []
+        for p, i in dict.fromkeys(edge_lines):
+            hn = head_with_number(t.texts[i], self.s.head_max_chars)
+            if hn or self._headish(t.texts[i]):
+                kept_lines.append((p, i))
+                norms.append(norm_head(hn[1] if hn else t.texts[i]))
+        edge_lines = kept_lines
+        twins = similar(norms, self.s.repeat_ratio)
+        repeats: dict[int, bool] = {}
+        for k, (p, i) in enumerate(edge_lines):
+            repeats[i] = repeats.get(i, False) or any(edge_lines[j][0] != p for j in twins[k]) or norms[k] in titles
+
+        self._repeated = {i for i, r in repeats.items() if r}
+
+        def repeated(p: int, i: int) -> bool:
+            return repeats.get(i, False)
+
+        confirmed: set[int] = set()
+        for p in range(t.n_pages):
+            for i in tops[p]:
+                s = t.texts[i]
+                if head_with_number(s, self.s.head_max_chars) or (self._headish(s) and repeated(p, i)):
+                    confirmed.add(p)
+        for p in range(t.n_pages):
+            # a chapter's opening page prints its titles at the top, not a running head
+            opening = any(CHAPTER_LINE.match(plain(t.texts[i])) for i in tops[p])
+            for x, i in enumerate(tops[p]):
+                # guess only at the very top: a heading may stand under the head
+                guess = x == 0 and bool(confirmed - {p}) and p > 0 and not opening
+                f = self._classify(p, i, top=True, repeated=repeated if not opening else _never, guess=guess)
+                if f is None:
+                    break
+                self.found[i] = f
+            for i in bottoms[p]:
+                if i in self.found:
+                    break
+                f = self._classify(p, i, top=False, repeated=repeated, guess=False)
+                if f is None:
+                    break
+                self.found[i] = f
+
+        self._interior(repeated)
+        self._drop_lone_years()
+        self._drop_out_of_sequence()
+
+    def _drop_out_of_sequence(self) -> None:
+        """A head's number that does not follow the book's page numbering is a section's number
+        ("2 Related Work" at a page top): the page numbers agree on one offset from the page."""
+        t = self.t
+        offsets: Counter[int] = Counter()
+        for i, f in self.found.items():
+            if f.number and f.number.isdigit():
+                offsets[int(f.number) - t.page_of_block[t.block_of[i]]] += 1
+        if not offsets:
+            return
+        offset, count = offsets.most_common(1)[0]
+        if count < 2:
+            return
+        for i, f in list(self.found.items()):
+            if f.kind != "page_number" and f.number and f.number.isdigit() and i not in self._repeated:
+                if abs(int(f.number) - t.page_of_block[t.block_of[i]] - offset) > 1:
+                    del self.found[i]
+
+    def _drop_lone_years(self) -> None:
+        """A four-digit "page number" with no neighbour in sequence is a year."""
+        values = [int(f.number) for f in self.found.values() if f.number and f.number.isdigit()]
+        for i, f in list(self.found.items()):
+            if f.kind == "page_number" and f.number and f.number.isdigit() and int(f.number) >= 1000:
+                v = int(f.number)
+                if not any(0 < abs(v - w) <= 12 for w in values):
+                    del self.found[i]
+
+    def _interior(self, repeated) -> None:
+        """Furniture the OCR read into the middle of a page (two columns): a lone page number
+        or a title-like line standing inside a sentence, or a head repeated from other pages."""
+        t = self.t
+        pos = {b: k for k, b in enumerate(self.text_blocks)}
+        offsets = Counter(
+            int(f.number) - t.page_of_block[t.block_of[i]]
+            for i, f in self.found.items()
+            if f.number and f.number.isdigit()
+        )
+        for b in self.text_blocks:
+            first, last = t.blocks[b]
+            if first != last or first in self.found:
+                continue
+            s = t.texts[first]
+            k = pos[b]
+            n = page_number_value(s)
+            if n is not None and n.isdigit() and _plausible_number(n, self.s):
+                expected = int(n) - t.page_of_block[b] in offsets
+                if expected or self._interrupts(k):
+                    self.found[first] = Furniture("page_number", first, "page number read into the middle of the page", n)
+                continue
+            if not self._headish(s):
+                continue
+            if self._interrupts(k) and (upper_share(s) >= 0.8 or repeated(t.page_of_block[b], first)):
+                self.found[first] = Furniture("header", first, "title-like line interrupting a sentence: a running head")
+            elif repeated(t.page_of_block[b], first) and _prose(self._prev_text(k)) and _stops_mid_sentence(self._prev_text(k)):
+                self.found[first] = Furniture("header", first, "running head repeated from other pages, read mid-page")
+
+    def _prev_text(self, k: int) -> str:
+        t = self.t
+        return t.texts[t.blocks[self.text_blocks[k - 1]][1]] if k > 0 else ""
+
+    def _classify(self, p: int, i: int, *, top: bool, repeated, guess: bool) -> Furniture | None:
+        t = self.t
+        s = t.texts[i]
+        if CHAPTER_LINE.match(plain(s)):
+            return None
+        n = page_number_value(s)
+        if n is not None and _plausible_number(n, self.s):
+            return Furniture("page_number", i, f"page number alone at the page {'top' if top else 'foot'}", n)
+        hn = head_with_number(s, self.s.head_max_chars)
+        edge = "header" if top else "footer"
+        if hn:
+            return Furniture(edge, i, f"running {'head' if top else 'foot'} with its page number {hn[0]}", hn[0])
+        if self._headish(s) and repeated(p, i):
+            return Furniture(edge, i, f"title-like line repeated at the {'top' if top else 'foot'} of other pages")
+        if not top and _signature_mark(s):
+            return Furniture("footer", i, "printer's mark at the page foot")
+        if top and guess and self._headish(s) and t.blocks[t.block_of[i]][0] == t.blocks[t.block_of[i]][1]:
+            return Furniture("header", i, "title-like line at the page top, where this book prints its running heads")
+        return None
+
+    # -- no form feeds: judge single-line blocks by what they are and where they stand -------
+    def _by_block(self) -> None:
+        t = self.t
+        tb = self.text_blocks
+        single = [b for b in tb if t.blocks[b][0] == t.blocks[b][1]]
+        numbers: list[tuple[int, int]] = []  # (block, value) of page-number-like lines
+        for b in tb:
+            first, last = t.blocks[b]
+            for i in {first, last}:
+                n = page_number_value(t.texts[i])
+                if n is not None and n.isdigit() and _plausible_number(n, self.s):
+                    if first == last or (i == last and not _list_like(t, b)):
+                        numbers.append((i, int(n)))
+        # the numbers printed with running heads count too: pages are numbered in a run
+        values = [v for _, v in numbers] + [
+            int(hn[0]) for b in single if (hn := head_with_number(t.texts[t.blocks[b][0]], self.s.head_max_chars))
+        ]
+        values.sort()
+        pos = {b: k for k, b in enumerate(tb)}
+        for i, v in numbers:
+            near = _has_neighbour(values, v)
+            if v >= 1000 and not near:
+                continue  # "1849" alone is a year; a thousand-page book numbers its pages in a run
+            # a number alone is a page number if others follow it in a run, if it stands
+            # inside a sentence, or at the very end of the text
+            if near or self._interrupts(pos[t.block_of[i]]) or i == self._last_text_line():
+                self.found[i] = Furniture("page_number", i, "page number alone on its line", str(v))
+        heads: dict[int, str] = {}
+        numbered: dict[int, str] = {}  # block -> page number printed with the head
+        for b in single:
+            i = t.blocks[b][0]
+            if i in self.found:
+                continue
+            k = pos[b]
+            if k > 0 and CHAPTER_LINE.match(plain(t.texts[t.blocks[tb[k - 1]][0]])):
+                continue  # the chapter's own title
+            if k + 1 < len(tb) and CHAPTER_LINE.match(plain(t.texts[t.blocks[tb[k + 1]][0]])):
+                continue  # a title over the chapter heading (the book's, on its first page)
+            s = t.texts[i]
+            hn = head_with_number(s, self.s.head_max_chars)
+            if hn:
+                heads[b] = norm_head(hn[1])
+                numbered[b] = hn[0]
+            elif self._headish(s):
+                heads[b] = norm_head(s)
+        titles = set(self._chapter_titles())
+        keys = list(heads)
+        alike = similar([heads[b] for b in keys], self.s.repeat_ratio)
+        twins_of = {b: [keys[j] for j in alike[k]] for k, b in enumerate(keys)}
+        for b in keys:
+            i = t.blocks[b][0]
+            k = pos[b]
+            n = heads[b]
+            interrupts = self._interrupts(k)
+            twins = twins_of[b]
+            seam_near = self._near_furniture(k)
+            if b in numbered:
+                # "1 Introduction" is a section heading; a head's page number is corroborated
+                # by the head printed again, by the chapter title, or by standing in a sentence
+                if twins or n in titles or interrupts:
+                    self.found[i] = Furniture("header", i, f"running head with its page number {numbered[b]}", numbered[b])
+            elif interrupts and (upper_share(t.texts[i]) >= 0.8 or any(x in numbered for x in twins)):
+                self.found[i] = Furniture("header", i, "title-like line interrupting a sentence: a running head at a page seam")
+            elif twins and (len(twins) >= 2 or seam_near or any(self._interrupts(pos[x]) or self._near_furniture(pos[x]) for x in twins)):
+                self.found[i] = Furniture("header", i, f"title-like line repeated {len(twins) + 1} times at page seams")
+            elif n in titles and seam_near:
+                self.found[i] = Furniture("header", i, "the chapter title repeated at a page seam")
+            elif any(x in numbered for x in twins):
+                self.found[i] = Furniture("header", i, "the same words as a running head printed with its page number")
+        for b in single:
+            i = t.blocks[b][0]
+            if i not in self.found and _signature_mark(t.texts[i]) and self._near_furniture(pos[b]):
+                self.found[i] = Furniture("footer", i, "printer's mark beside a page number")
+        self._find_seams()
+
+    def _last_text_line(self) -> int:
+        tb = self.text_blocks
+        return self.t.blocks[tb[-1]][1] if tb else -1
+
+    def _interrupts(self, k: int) -> bool:
+        """The block at position ``k`` of the text blocks stands inside a sentence."""
+        t, tb = self.t, self.text_blocks
+        # furniture already found stands between pages, not in the sentence: look past it
+        j = k - 1
+        while j >= 0 and t.blocks[tb[j]][1] in self.found:
+            j -= 1
+        m = k + 1
+        while m < len(tb) and t.blocks[tb[m]][0] in self.found:
+            m += 1
+        if j < 0 or m >= len(tb):
+            return False
+        prev = t.texts[t.blocks[tb[j]][1]]
+        nxt = t.texts[t.blocks[tb[m]][0]]
+        return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev)) and _prose(prev)
+
+    def _near_furniture(self, k: int, kinds: tuple[str, ...] = ("page_number", "header")) -> bool:
+        t, tb = self.t, self.text_blocks
+        for kk in (k - 1, k + 1):
+            if 0 <= kk < len(tb):
+                first, last = t.blocks[tb[kk]]
+                for i in (first, last):
+                    f = self.found.get(i)
+                    if f is not None and f.kind in kinds:
+                        return True
+        return False
+
+    def _find_seams(self) -> None:
+        """Group furniture lines standing together; each group is one page seam."""
+        t, tb = self.t, self.text_blocks
+        seams: set[tuple[int, int]] = set()
+        k = 0
+        while k < len(tb):
+            members = [i for i in t.block_lines(tb[k]) if i in self.found]
+            if not members:
+                k += 1
+                continue
+            group = list(members)
+            # furniture at the end of one block and the start of the next stands together
+            while t.blocks[tb[k]][1] in self.found and k + 1 < len(tb):
+                nxt = [i for i in t.block_lines(tb[k + 1]) if i in self.found]
+                if not nxt or nxt[0] != t.blocks[tb[k + 1]][0]:
+                    break
+                group.extend(nxt)
+                k += 1
+            k += 1
+            kinds = [self.found[i].kind for i in group]
+            # a page ends with its page number or footer, the next begins with its head
+            cut = next((x for x, kd in enumerate(kinds) if kd == "header"), len(group))
+            before = group[cut - 1] if cut > 0 else self._line_before(group[0])
+            after = group[cut] if cut < len(group) else self._line_after(group[-1])
+            if before is not None and after is not None:
+                seams.add((before, after))
+        self.seams = sorted(seams)
+
+    def _line_before(self, i: int) -> int | None:
+        for j in range(i - 1, -1, -1):
+            if self.t.texts[j]:
+                return j
+        return None
+
+    def _line_after(self, i: int) -> int | None:
+        for j in range(i + 1, self.t.n):
+            if self.t.texts[j]:
+                return j
+        return None
+
+
+def _has_neighbour(values: list[int], v: int, reach: int = 12) -> bool:
+    """Another number of the sorted ``values`` lies within ``reach`` of ``v`` (not ``v`` itself)."""
+    lo, hi = bisect_left(values, v - reach), bisect_right(values, v + reach)
+    return hi - lo > bisect_right(values, v) - bisect_left(values, v)
+
+
+def _never(*args: object) -> bool:
+    return False
+
+
+def _list_like(t: LineTable, b: int) -> bool:
+    """Lines of the block start with numbers: a list or table, whose numbers are data."""
+    first, last = t.blocks[b]
+    starts = sum(1 for i in range(first, last + 1) if _ITEM_NUMBER.match(t.texts[i]))
+    return starts >= 2
+
+
+def furniture(text: str, ctx: Context) -> FurnitureFinder:
+    return ctx.doc.cached(f"layout.furniture:{len(ctx.doc.page_starts)}", lambda: FurnitureFinder(text, ctx).run())
+
+
+# -- rules ---------------------------------------------------------------------------------
+_FORM_FEED = re.compile(r"\f")
+_SPACE = " \t\r\n\f\v"
+
+
+@rule("layout.form_feed")
+def form_feed(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Make each form feed a page break: a page_break region, and a paragraph break in the text.
+
+    Whether the paragraph goes on across the page is reflow's decision, not this rule's.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(form_feed, "end of page one\\n\\fpage two")
+    'end of page one\\n\\npage two'
+    >>> try_rule(form_feed, "no page breaks here\\n")
+    'no page breaks here\\n'
+    """
+    if "\f" not in text:
+        return
+    n = len(text)
+    lo = n - len(text.lstrip())
+    hi = len(text.rstrip()) - 1
+    done = -1
+    for m in _FORM_FEED.finditer(text):
+        if m.start() < done:
+            continue  # part of the run already replaced
+        s = m.start()
+        while s > 0 and text[s - 1] in _SPACE:
+            s -= 1
+        e = m.end()
+        while e < n and text[e] in _SPACE:
+            e += 1
+        run = text[s:e]
+        nl = run.rfind("\n")
+        if nl > run.rfind("\f"):
+            e = s + nl + 1  # the next line keeps its indentation
+        done = e
+        if lo < s and hi >= e:
+            # one region per form feed, each ending just after its own: an empty page stays a page
+            feeds = [s + k for k, c in enumerate(text[s:e]) if c == "\f"]
+            for k, f in enumerate(feeds):
+                yield Region("page_break", s, e if k == len(feeds) - 1 else f + 1)
+            repl = "\n\n"
+        else:
+            repl = "" if lo >= s else "\n"
+        yield Edit(s, e, repl, "form feed: page break")
+
+
+@rule("layout.page_seam")
+def page_seam(text: str, ctx: Context) -> Iterator[Region]:
+    """Mark page seams in text without form feeds: a page_break region; the text is not changed.
+
+    A seam is where page furniture stands (a page number, a running head), or, in text with
+    one paragraph a line, a blank line where a paragraph stops mid-sentence and goes on
+    after it (possibly past a caption or a head that interrupts it).
+
+    >>> from pipeline.runner import run_rules
+    >>> text = "Its views on the matter were clear. " * 8 + "It also must be un-\\n\\nderstood as a whole.\\n"
+    >>> doc = run_rules(text, [page_seam])
+    >>> doc.text == text, text[doc.page_starts[0]:]
+    (True, 'derstood as a whole.\\n')
+    >>> len(run_rules("A sentence that ends. " * 10 + "\\n\\nAnother one.\\n", [page_seam]).page_starts)
+    0
+    """
+    table = line_table(text, ctx)
+    if _ff_mode(ctx, table):
+        return
+    ff = furniture(text, ctx)
+    seams = {(a, b) for a, b in ff.seams}
+    if table.paragraph_style:
+        seams.update(_paragraph_seams(table, ff))
+    for a, b in sorted(seams):
+        yield Region("page_break", table.ends[a], table.starts[b], {"rule": "seam"})
+
+
+def _paragraph_seams(table: LineTable, ff: FurnitureFinder) -> list[tuple[int, int]]:
+    """Blank-line gaps where a one-line paragraph stops mid-sentence and the next goes on."""
+    out = []
+    tb = [b for b in ff.text_blocks if not any(i in ff.found for i in table.block_lines(b))]
+    for k, b in enumerate(tb[:-1]):
+        first, last = table.blocks[b]
+        s = plain(table.texts[last])
+        if first != last or not _prose(s) or not _stops_mid_sentence(s) or title_like(s):
+            continue
+        nb = tb[k + 1]
+        nxt = plain(table.texts[table.blocks[nb][0]])
+        if CHAPTER_LINE.match(nxt) or (title_like(nxt) and not _continues(nxt)):
+            continue
+        if not (_prose(nxt) or _continues(nxt)):
+            continue
+        # furniture between the two is a seam already
+        if any(i in ff.found for i in range(last + 1, table.blocks[nb][0])):
+            continue
+        out.append((last, table.blocks[nb][0]))
+    return out
+
+
+@rule("layout.page_furniture")
+def page_furniture(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take running heads, footers and page numbers out of the body (regions of their kind).
+
+    Found by position (first and last lines of a page, past any strip of the facing page),
+    by repetition across pages (rapidfuzz), by a page number at either end of a short
+    title-like line, and, without form feeds, by standing alone inside a sentence.
+    A short body line is never taken for furniture just for being short.
+
+    >>> from pipeline.runner import run_rules
+    >>> body = ("The prisoner was taken into custody, it appeared, on a charge of stealing a\\n"
+    ...         "watch and other articles from the residence of Miss Keene, of Lee.\\n")
+    >>> pages = [f"LEAVES FROM OLD NEWSPAPERS {n}\\n\\n{body}\\n( {n} )\\n" for n in (7, 8, 9)]
+    >>> print(run_rules("\\f".join(pages), [form_feed, page_furniture]).text.strip()[:75])
+    The prisoner was taken into custody, it appeared, on a charge of stealing a
+    >>> run_rules("He said no.\\n\\nThat was all.\\n", [form_feed, page_furniture]).text
+    'He said no.\\n\\nThat was all.\\n'
+    """
+    table = line_table(text, ctx)
+    ff = furniture(text, ctx)
+    for i, f in sorted(ff.found.items()):
+        attrs = {"page_number": f.number} if f.number else {}
+        yield Region(f.kind, table.starts[i], table.ends[i], attrs)
+        s, e = table.line_span_with_break(i)
+        yield Edit(s, e, "", f.reason, 0.9, removes=f.kind)
+
+
+def _current_regions(ctx: Context, *kinds: str) -> list[tuple[int, int]]:
+    return sorted(ctx.doc.current_span(r.raw) for r in ctx.doc.regions if r.kind in kinds)
+
+
+def _blocks_in(table: LineTable, spans: list[tuple[int, int]]) -> set[int]:
+    """Blocks that overlap any of the spans."""
+    out: set[int] = set()
+    if not spans:
+        return out
+    block_starts = [table.starts[f] for f, _ in table.blocks]
+    for s, e in spans:
+        b = max(0, bisect_right(block_starts, s) - 1)
+        while b < len(table.blocks) and block_starts[b] < e:
+            if s < table.ends[table.blocks[b][1]]:
+                out.add(b)
+            b += 1
+    return out
+
+
+#: a legend ends on a word and its full stop ("... of the year 1790."), not on a broken word
+_LEGEND_END = re.compile(r"[^\W_]{2,}[.!?][\"”’)]*$")
+#: a full stop after these is no sentence's end
+_ABBREVIATION_END = re.compile(
+    r"\b(?:Mr|Mrs|Messrs|Dr|St|Co|Ltd|No|Nos|Vol|vol|pp?|viz|etc|cf|ibid|Ibid|Esq|Rev|Capt|Col|Gen|Lieut|Sir)\.[\"”’)]*$"
+)
+_CAPTION_START = re.compile(
+    r"^[\W_]{0,2}(?:Fig(?:ure)?s?[.,]?|FIG(?:URE)?S?[.,]?|Plate|PLATE|Illustration|ILLUSTRATION|Map|MAP|"
+    r"Photo(?:graph)?|Table|TABLE|Chart|Diagram)\s*(?:\d+[a-z]?|[IVXLC]+\b)(?:[.:,]|\s+[A-Z(“\"‘]|\s*$)"
+)
+_CAPTION_WORDS = re.compile(
+    r"\b(?:Courtesy|courtesy of|[Ff]rom an? (?:old |contemporary )?(?:drawing|painting|photograph|print|sketch|engraving|"
+    r"woodcut|lithograph)|[Aa]fter a (?:painting|drawing|sketch)|[Pp]hotograph(?:ed)? by|[Rr]eproduced (?:by|from|with)|"
+    r"\((?:center|centre|left|right|seated|standing|top|bottom|above|below)\))"
+)
+
+
+class Structure:
+    """Headings, epigraphs and captions of one text version (furniture is gone by now)."""
+
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.t = line_table(text, ctx)
+        self.ctx = ctx
+        frag = _fragment_lines(text, ctx)
+        self.tb = _text_blocks(self.t, frag)
+        self.pos = {b: k for k, b in enumerate(self.tb)}
+
+    def lines(self, b: int) -> list[str]:
+        return [plain(self.t.texts[i]) for i in self.t.block_lines(b)]
+
+    def prev_last(self, b: int) -> str | None:
+        k = self.pos[b]
+        return plain(self.t.texts[self.t.blocks[self.tb[k - 1]][1]]) if k > 0 else None
+
+    def next_first(self, b: int) -> str | None:
+        k = self.pos[b]
+        return plain(self.t.texts[self.t.blocks[self.tb[k + 1]][0]]) if k + 1 < len(self.tb) else None
+
+    def interrupts(self, b: int) -> bool:
+        """The block stands inside a sentence: the text before stops mid-sentence, after goes on."""
+        prev, nxt = self.prev_last(b), self.next_first(b)
+        if prev is None or nxt is None or not _prose(prev):
+            return False
+        return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev))
+
+    # -- headings --------------------------------------------------------------------------
+    def heading_level(self, b: int) -> int | None:
+        """1 for book and chapter titles, 2 for section headings, None if not a heading."""
+        lines = self.lines(b)
+        if not lines or len(lines) > 3:
+            return None
+        joined = " ".join(lines)
+        raw = self.t.block_text(b).strip()
+        if CHAPTER_LINE.match(lines[0]) and len(lines[0]) <= 160:
+            return 1
+        if len(joined) > 160 or any(len(x) > 100 for x in lines):
+            return None
+        caps = upper_share(joined) >= 0.85 and len(_ALNUM.findall(joined)) >= 3
+        bold = raw.startswith(("**", "__")) and raw.endswith(("**", "__"))
+        if not title_like(joined, 16) or (len(lines) > 1 and not (caps or bold)):
+            return None
+        if joined[0] in "“\"‘'" and not caps:
+            return None
+        if ends_sentence(joined) and not caps:
+            return None
+        if self.interrupts(b):
+            return None
+        nxt = self.next_first(b)
+        if nxt is not None and _continues(nxt):
+            return None
+        prev = self.pos[b] - 1
+        if prev >= 0 and CHAPTER_LINE.match(self.lines(self.tb[prev])[0]):
+            return 1
+        return 1 if bold else 2
+
+
+def structure(text: str, ctx: Context) -> Structure:
+    return ctx.doc.cached(f"layout.structure:{len(ctx.doc.page_starts)}", lambda: Structure(text, ctx))
+
+
+@rule("layout.heading")
+def heading(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Type book, chapter and section titles as headings, each its own paragraph.
+
+    A heading glued to its neighbours by the OCR ("CHAPTER III" over "THE TOWER") gets a
+    blank line; the words are not changed.
+
+    >>> from pipeline.rules import try_rule, try_regions
+    >>> body = "The first test came just eight months after it had been established.\\n"
+    >>> try_regions(heading, "Accumulated Tension\\n\\n" + body)
+    [('heading', 'Accumulated Tension')]
+    >>> try_rule(heading, "CHAPTER III\\nTHE TOWER\\n\\n" + body).splitlines()[:3]
+    ['CHAPTER III', '', 'THE TOWER']
+    >>> try_regions(heading, "“Yes.”\\n\\n" + body)
+    []
+    """
+    st = structure(text, ctx)
+    t = st.t
+    for b in st.tb:
+        first, last = t.blocks[b]
+        split = _glued_heading(st, b)
+        level = None if split is not None else st.heading_level(b)
+        if level is None:
+            if split is None:
+                continue
+            for i in range(first, split + 1):
+                if i + 1 <= last and _is_split_point(t, i, split):
+                    yield Edit(t.ends[i], t.ends[i], "\n", "heading glued to the next line: a paragraph of its own")
+            yield Region("heading", t.starts[first], t.ends[split], {"level": 1})
+            continue
+        if level == 1 and first != last and CHAPTER_LINE.match(plain(t.texts[first])):
+            # "CHAPTER III" over "THE TOWER": two headings, two paragraphs
+            rest = plain(t.texts[first + 1])
+            if re.match(r"^[\W_]*\w+\W+\w", plain(t.texts[first])) and title_like(rest):
+                yield Edit(t.ends[first], t.ends[first], "\n", "chapter number and chapter title are separate headings")
+                yield Region("heading", t.starts[first], t.ends[first], {"level": 1})
+                yield Region("heading", t.starts[first + 1], t.ends[last], {"level": 1})
+                continue
+        yield Region("heading", t.starts[first], t.ends[last], {"level": level})
+
+
+def _glued_heading(st: Structure, b: int) -> int | None:
+    """A chapter heading glued on top of a paragraph: the index of its last line."""
+    t = st.t
+    first, last = t.blocks[b]
+    if first == last or not CHAPTER_LINE.match(plain(t.texts[first])):
+        return None
+    i = first
+    while i + 1 <= last and i - first < 2:
+        nxt = plain(t.texts[i + 1])
+        if title_like(nxt) and upper_share(nxt) >= 0.85:
+            i += 1
+        else:
+            break
+    if i == last or not _prose(plain(t.texts[i + 1])):
+        return None
+    return i
+
+
+def _is_split_point(t: LineTable, i: int, split: int) -> bool:
+    return i == split or (CHAPTER_LINE.match(plain(t.texts[i])) is not None and i < split)
+
+
+_ATTRIBUTION = re.compile(r"^[*_]*\s*(?:[—–―]|--|-\s)\s*\S")
+
+
+@rule("layout.epigraph")
+def epigraph(text: str, ctx: Context) -> Iterator[Region]:
+    """Type the quotation and its attribution at a chapter's start as an epigraph, kept whole.
+
+    >>> from pipeline.rules import try_regions
+    >>> quote = "CHAPTER 3\\n\\n*Never are there two suns in the heaven,\\n—Age-old Chinese proverb*\\n\\n"
+    >>> try_regions(epigraph, quote + "No other event during the Cold War mattered more.\\n")
+    [('epigraph', '*Never are there two suns in the heaven,\\n—Age-old Chinese proverb*')]
+    >>> try_regions(epigraph, "CHAPTER 3\\n\\nNo other event during the Cold War mattered more.\\n")
+    []
+    """
+    st = structure(text, ctx)
+    t = st.t
+    heads = _blocks_in(t, _current_regions(ctx, "heading"))
+    heads.update(b for b in st.tb if st.heading_level(b) == 1)
+    for k, b in enumerate(st.tb):
+        if not (b in heads or k == 0):
+            continue
+        start = k + 1 if b in heads else k
+        if start < len(st.tb) and st.tb[start] in heads:
+            continue
+        kk = start
+        while kk < len(st.tb) and kk < start + 4:
+            run = _epigraph_run(st, kk)
+            if run is None:
+                break
+            first = t.blocks[st.tb[kk]][0]
+            last = t.blocks[st.tb[run]][1]
+            yield Region("epigraph", t.starts[first], t.ends[last])
+            kk = run + 1
+
+
+def _epigraph_run(st: Structure, k: int) -> int | None:
+    """The position of the block ending the epigraph that starts at text block ``k``."""
+    t = st.t
+    limit = 100 if t.paragraph_style else 1.05 * t.width
+    for kk in (k, k + 1):
+        if kk >= len(st.tb):
+            return None
+        lines = st.lines(st.tb[kk])
+        raw = [t.texts[i] for i in t.block_lines(st.tb[kk])]
+        if len(lines) > 12 or any(len(x) > limit for x in lines):
+            return None
+        if _ATTRIBUTION.match(raw[-1]) and len(lines[-1]) <= 80:
+            if kk == k + 1 and len(lines) > 1:
+                return None
+            if kk == k and len(lines) == 1:
+                return None
+            return kk
+    return None
+
+
+def _legend_sized(t: LineTable, lines: list[str]) -> bool:
+    """A legend set into a paragraph is one line that is not body width: shorter (centred)
+    or longer (smaller type). A full-width line is a piece of the paragraph itself, which
+    OCR sometimes sets apart with blank lines."""
+    if len(lines) != 1:
+        return False
+    return t.paragraph_style or not 0.8 * t.width <= len(lines[0]) <= 1.05 * t.width
+
+
+@rule("layout.caption")
+def caption(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take figure captions out of the body ("Fig. 2. ...", a legend inside a sentence).
+
+    A caption that interrupts a paragraph is taken out with the blank lines around it, so
+    the paragraph reads on ("post-" / [caption] / "victory" becomes "post-" / "victory").
+
+    >>> from pipeline.rules import try_rule
+    >>> before = ("Ford got in the window, and on opening the back parlour door he found the\\n"
+    ...           "staircase in flames. Lilly ran for the turncock, and in the\\n\\n")
+    >>> after = "meantime Sergeant Gadd and Ford, assisted by a man with a house in\\nthe brewery, put it out.\\n"
+    >>> print(try_rule(caption, before + "A corset of the year 1790.\\n\\n" + after))
+    Ford got in the window, and on opening the back parlour door he found the
+    staircase in flames. Lilly ran for the turncock, and in the
+    meantime Sergeant Gadd and Ford, assisted by a man with a house in
+    the brewery, put it out.
+    <BLANKLINE>
+    >>> kept = before + "The King wept.\\n\\nAnd the house was silent.\\n"
+    >>> try_rule(caption, kept) == kept
+    True
+    """
+    st = structure(text, ctx)
+    t = st.t
+    skip = _blocks_in(t, _current_regions(ctx, "heading", "epigraph"))
+    for b in st.tb:
+        if b in skip:
+            continue
+        first, last = t.blocks[b]
+        lines = st.lines(b)
+        joined = " ".join(lines)
+        if len(lines) > 4 or len(joined) > 400:
+            continue
+        numbered = bool(_CAPTION_START.match(joined))
+        if not numbered and st.heading_level(b) is not None:
+            continue
+        worded = bool(_CAPTION_WORDS.search(joined)) and ends_sentence(joined)
+        inside = (
+            st.interrupts(b)
+            and _legend_sized(t, lines)
+            and not _continues(joined)
+            and len(_WORD.findall(joined)) >= 4
+            and (len(joined) <= 160 or not t.paragraph_style)
+            and "?" not in joined
+            and (bool(_LEGEND_END.search(joined) and not _ABBREVIATION_END.search(joined)) or worded or numbered)
+        )
+        if not (numbered or worded or inside):
+            continue
+        if numbered and not (inside or worded) and len(lines) > 1 and _prose(lines[-1]) and not ends_sentence(joined):
+            continue
+        reason = (
+            "numbered figure legend" if numbered else "legend wording (courtesy, from a drawing ...)" if worded
+            else "a sentence standing inside another: a legend set into the paragraph"
+        )
+        yield Region("caption", t.starts[first], t.ends[last])
+        k = st.pos[b]
+        prev_line = t.blocks[st.tb[k - 1]][1] if k > 0 else None
+        next_line = t.blocks[st.tb[k + 1]][0] if k + 1 < len(st.tb) else None
+        s, e = t.line_span_with_break(last)
+        s = t.starts[first]
+        if st.interrupts(b) and prev_line is not None and next_line is not None:
+            gap_before = text[t.ends[prev_line]:t.starts[first]]
+            gap_after = text[t.ends[last]:t.starts[next_line]]
+            if not gap_before.strip() and not gap_after.strip():
+                # keep one line break: the paragraph the caption cut goes on
+                s, e = t.ends[prev_line] + 1, t.starts[next_line]
+        elif next_line is not None and not text[t.ends[last]:t.starts[next_line]].strip():
+            s, e = t.starts[first], t.starts[next_line]
+        yield Edit(s, e, "", f"caption: {reason}", 0.85, removes="caption")
+
+
+_FOOTNOTE_START = re.compile(
+    r"^(?:(?P<num>\d{1,3})[.)]?\s+(?=[A-Z“\"‘'(])|(?P<sym>[*†‡§¶]+)\s*(?=[A-Z“\"‘(])"
+    r"|(?P<sup>[" + SUPERSCRIPT_DIGITS + r"]+)\s*(?=\S)|(?P<q>['‘’`])\s?(?=[A-Z][a-z]))"
+)
+
+
+@rule("layout.footnote")
+def footnote(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take footnotes out of the body: blocks at a page's foot that start with a note marker.
+
+    ("1 See ...", "* Ibid.", "¹ ..."). A numbered list is not footnotes: its items follow
+    each other; a footnote sits below the page's last paragraph, which runs on to the next page.
+
+    >>> from pipeline.runner import run_rules
+    >>> page = ("He said he was sure of it, but the others did not believe\\n\\n"
+    ...         "1 See the letter of 4 May.\\n\\fthat he had ever been there.\\n")
+    >>> run_rules(page, [form_feed, footnote]).text
+    'He said he was sure of it, but the others did not believe\\n\\nthat he had ever been there.\\n'
+    >>> items = "The rules were these:\\n\\n1. Keep the gate shut.\\n\\n2. Feed the dog.\\n\\fThat was all.\\n"
+    >>> run_rules(items, [form_feed, footnote]).text == items.replace("\\n\\f", "\\n\\n")
+    True
+    """
+    t = line_table(text, ctx)
+    if t.n_pages < 2 and not t.page_starts:
+        return
+    frag = _fragment_lines(text, ctx)
+    tb = _text_blocks(t, frag)
+    by_page: dict[int, list[int]] = {}
+    for b in tb:
+        by_page.setdefault(t.page_of_block[b], []).append(b)
+    pos = {b: k for k, b in enumerate(tb)}
+    for p, blocks in by_page.items():
+        notes: list[int] = []
+        for b in reversed(blocks[1:]):
+            if not _footnote_block(t, b):
+                break
+            notes.append(b)
+        if not notes:
+            continue
+        top = notes[-1]
+        above = tb[pos[top] - 1]
+        above_line = plain(t.texts[t.blocks[above][1]])
+        above_first = t.texts[t.blocks[above][0]]
+        if _FOOTNOTE_START.match(above_first) and re.match(r"^\d", above_first):
+            continue  # a numbered list running down the page
+        nxt = tb[pos[notes[0]] + 1] if pos[notes[0]] + 1 < len(tb) else None
+        runs_on = _stops_mid_sentence(above_line) and (
+            nxt is None or t.page_of_block[nxt] != p
+        )
+        wide = any(len(t.texts[i]) > 1.1 * t.width for b in notes for i in t.block_lines(b))
+        marks = [_FOOTNOTE_START.match(t.texts[t.blocks[b][0]]) for b in notes]
+        # a superscript or a dagger at a page's foot is a note's mark; a digit or a quote
+        # mark could begin a paragraph, so those need the page to run on past them
+        typed = all(m and (m.group("sup") or m.group("sym")) for m in marks)
+        if not (runs_on or wide or typed):
+            continue
+        for b in reversed(notes):
+            first, last = t.blocks[b]
+            m = _FOOTNOTE_START.match(t.texts[first])
+            mark = next(g for g in m.groups() if g) if m else ""
+            yield Region("footnote", t.starts[first], t.ends[last], {"marker": mark})
+            # the note and the blank lines under it: the page's text closes up
+            j = last + 1
+            while j < t.n and not t.texts[j]:
+                j += 1
+            e = t.starts[j] if j < t.n else len(text)
+            yield Edit(t.starts[first], e, "", "footnote at the page foot, below the page's last paragraph", 0.8, removes="footnote")
+
+
+def _footnote_block(t: LineTable, b: int) -> bool:
+    first, last = t.blocks[b]
+    s = t.texts[first]
+    if last - first > 7 or CHAPTER_LINE.match(s):
+        return False
+    m = _FOOTNOTE_START.match(s)
+    if not m:
+        return False
+    if m.group("q"):
+        # an opening quotation mark reads the same: only without a closing one
+        rest = " ".join(t.texts[first:last + 1])[1:]
+        return not re.search(r"['’”]\s|['’”]$", rest.replace("’s", "").replace("'s", ""))
+    return True
+
+
+_SUPERSCRIPT_MARK = re.compile(r"[" + SUPERSCRIPT_DIGITS + r"]+")
+#: a word, maybe its closing punctuation, and a note number glued on: "war.23", "Moscow12"
+_GLUED_MARK = re.compile(r"\d{1,3}(?![^\s,;:])")
+_NOT_MARK_BEFORE = re.compile(r"(?:\b(?:No|no|Vol|vol|pp?|ch|art|fig|Fig|sec|Sec|Nos|vols?)\.|§)$")
+_UNIT = frozenset("m cm mm km ft in yd mi sq kg g mg lb oz s ms".split())
+
+
+@rule("layout.footnote_marker")
+def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take footnote reference markers out of the body: superscript digits after a word or
+    punctuation ("eternal.”¹"), and digits glued to a word's end where the document has notes.
+
+    Numbers that are data stay: years, "38th", "1949–50", "50,000", "MiG-15", "km²".
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(footnote_marker, "a bloody border war in 1969.¹ In the 1960s")
+    'a bloody border war in 1969. In the 1960s'
+    >>> kept = "the 38th parallel, 50,000 men, 122 MiG-15 fighters, 10 km² in 1949–50"
+    >>> try_rule(footnote_marker, kept) == kept
+    True
+    """
+    for m in _SUPERSCRIPT_MARK.finditer(text):
+        if m.start() == 0 or text[m.start() - 1].isspace():
+            continue  # a note's own number, at the start of the note
+        before = text[max(0, m.start() - 12):m.start()]
+        word = re.search(r"[^\W\d_]+$", before)
+        if word and (len(word.group()) < 3 or word.group().lower() in _UNIT) and not re.search(r"[.,;:!?”\"’)]$", before):
+            continue
+        yield Region("footnote_marker", m.start(), m.end(), {"number": _superscript_value(m.group())})
+        yield Edit(m.start(), m.end(), "", "superscript note marker", 0.95, removes="footnote_marker")
+    glued: list[tuple[int, int]] = []
+    for m in _GLUED_MARK.finditer(text):
+        s, e = m.span()
+        if s == 0:
+            continue
+        c = text[s - 1]
+        punct = c in ".,;:!?”\"’)"
+        if not (punct or c.isalpha()) or (punct and e < len(text) and not text[e].isspace()):
+            continue
+        word = re.search(r"[^\W\d_]+$", text[max(0, s - (21 if punct else 20)):s - (1 if punct else 0)])
+        # "war.23" needs a word of two letters, "Moscow12" three; never "No.5", "p.173"
+        if word is None or len(word.group()) < (2 if punct else 3) or _NOT_MARK_BEFORE.search(text[max(0, s - 8):s]):
+            continue
+        w0 = s - (1 if punct else 0) - len(word.group())
+        if w0 > 0 and (text[w0 - 1] in "-‐" or text[w0 - 1].isdigit()):
+            continue
+        glued.append((s, e))
+    if not glued:
+        return
+    has_notes = any(r.kind == "footnote" for r in ctx.doc.regions)
+    vals = [int(text[s:e]) for s, e in glued]
+    steps = sum(1 for a, b in zip(vals, vals[1:]) if 1 <= b - a <= 2 or b == 1)
+    sequence = len(vals) >= 3 and steps >= 0.7 * (len(vals) - 1)
+    if not (has_notes or sequence):
+        return
+    for s, e in glued:
+        yield Region("footnote_marker", s, e, {"number": text[s:e]})
+        yield Edit(s, e, "", "note number glued to the word it annotates", 0.8, removes="footnote_marker")
+
+
+def _superscript_value(s: str) -> str:
+    return s.translate({ord(c): str(k) for k, c in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")})
+
+
+_EMPHASIS = (
+    ("bold", "*", re.compile(r"\*\*(?<![\w*\\]\*\*)(?=[^\s*])(.{1,1000}?)(?<=[^\s*\\])\*\*(?![\w*])", re.S)),
+    ("bold", "_", re.compile(r"__(?<![\w\\]__)(?=[^\s_])(.{1,1000}?)(?<=[^\s_\\])__(?!\w)", re.S)),
+    ("italic", "*", re.compile(r"\*(?<![\w*\\]\*)(?=[^\s*])(.{1,1000}?)(?<=[^\s*\\])\*(?![\w*])", re.S)),
+    ("italic", "_", re.compile(r"_(?<![\w\\]_)(?=[^\s_])(.{1,1000}?)(?<=[^\s_\\])_(?!\w)", re.S)),
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+#: emphasis wraps words: it opens on a letter, digit or opening quote and closes on a letter,
+#: digit or closing punctuation ("*-titet ... hi*" in OCR debris is no emphasis)
+_EMPHASIS_INNER = re.compile(r"^(?:[^\W\d_]|[“\"‘'(\[¿¡])(?:[\s\S]*[\w.,!?;:”\"’')\]…])?$")
+
+
+@rule("layout.emphasis")
+def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take Markdown emphasis markup (``**bold**``, ``*italic*``, ``_italic_``) out of the
+    text; the words stay, typed as an emphasis region.
+
+    Asterisks that are not markup stay: a footnote's "*", "5 * 3", "as*".
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(emphasis, "was *always* an integral part of **the plan**")
+    'was always an integral part of the plan'
+    >>> try_rule(emphasis, "* Ibid. 5 * 3 = 15, and snake_case_name stays")
+    '* Ibid. 5 * 3 = 15, and snake_case_name stays'
+    """
+    if "*" not in text and "_" not in text:
+        return
+    found: list[tuple[str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for style, marker, pat in _EMPHASIS:
+        if marker not in text:
+            continue
+        for m in pat.finditer(text):
+            inner = m.group(1)
+            if _BLANK_LINE.search(inner) or inner.count("\n") > 8 or not _EMPHASIS_INNER.match(inner):
+                continue
+            s, e = m.span()
+            if _touches(taken, s, e):
+                continue
+            insort(taken, (s, e))
+            found.append((style, s, e))
+    # Markdown-style text (one paragraph a line) is markup; in printed-line OCR one lone
+    # pair of asterisks is more likely debris than markup
+    if not found or (len(found) < 2 and not line_table(text, ctx).paragraph_style):
+        return
+    frag_spans: list[tuple[int, int]] | None = None
+    for style, s, e in sorted(found, key=lambda x: x[1]):
+        if frag_spans is None:
+            # markup inside a truncated strip is left as printed: fragments are not edited
+            t = line_table(text, ctx)
+            frag_spans = [(t.starts[i], t.ends[i]) for i in sorted(_fragment_lines(text, ctx))]
+        if _touches(frag_spans, s, e):
+            continue
+        width = 2 if style == "bold" else 1
+        yield Region("emphasis", s + width, e - width, {"style": style})
+        yield Edit(s, s + width, "", f"Markdown {style} markup", removes="emphasis")
+        yield Edit(e - width, e, "", f"Markdown {style} markup", removes="emphasis")
+
+
+def _touches(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    """Any of the sorted, disjoint spans overlaps [s, e)."""
+    k = max(0, bisect_right(spans, (s, s)) - 1)
+    while k < len(spans) and spans[k][0] < e:
+        if s < spans[k][1]:
+            return True
+        k += 1
+    return False
+
+
+RULES = (form_feed, page_seam, page_furniture, footnote, caption, heading, epigraph, footnote_marker, emphasis)

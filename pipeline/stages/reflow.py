@@ -1,4 +1,858 @@
-"""reflow: (rules to come)."""
+"""reflow: give the text its paragraphs back.
+
+Runs last. Layout has taken the page furniture out and marked page seams, dehyphenation has
+joined words split at line and page ends; what is left is prose broken by printed line ends,
+page ends and OCR block breaks, plus typed blocks (headings, verse, lists, tables ...) that
+keep their lines. The clean text is one paragraph a line, paragraphs separated by one blank
+line.
+
+Two kinds of input look alike line by line and must be told apart: wrapped text (an OCR
+engine's printed lines, tens of characters each) and text that is already one paragraph a
+line (an OCR-to-Markdown tool, the client's sample, or ocrmend's own output). In the second
+kind every line break is deliberate, so nothing is unwrapped or split there; this is also
+what makes cleaning the clean text a no-op.
+"""
 from __future__ import annotations
 
-RULES: tuple = ()
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from statistics import median
+from typing import Callable, Iterator, NamedTuple, Optional
+
+from ..edits import Edit
+from ..rules import Context, rule
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunable values of the reflow stage (``[tool.ocrmend.reflow]``).
+
+    short_line:         a line ending a sentence and shorter than this share of the column's
+                        usual width, followed by a new sentence, ends a paragraph
+    verse_line:         lines shorter than this share of the usual width count as verse-like
+    long_line:          lines longer than this (characters) are unwrapped paragraphs, not
+                        printed lines
+    paragraph_lines:    share of the text's characters in long lines from which the text is
+                        taken as one paragraph a line (nothing is unwrapped or split)
+    min_width_lines:    printed lines needed to measure a column's width
+    """
+
+    short_line: float = 0.75
+    verse_line: float = 0.8
+    long_line: int = 150
+    paragraph_lines: float = 0.4
+    min_width_lines: int = 5
+
+
+# -- what the rules read ---------------------------------------------------------------------
+
+#: Kinds whose lines are never unwrapped, joined or split (when they are in the text).
+_KEEP_KINDS = frozenset(
+    {"heading", "epigraph", "verse", "list", "table", "fragment", "header", "footer", "page_number", "caption", "footnote"}
+)
+#: Kinds whose removal leaves a gap a paragraph may continue across.
+_BLOCK_REMOVED = frozenset({"header", "footer", "page_number", "caption", "footnote", "fragment"})
+
+# a line's text without the spaces around it (a form feed ends a line too)
+_LINE = re.compile(r"\S(?:[^\n\f]*\S)?")
+_SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
+_CLOSERS = "\"'”’»)]}"
+_OPENERS = "\"'“‘„«([{"
+_C = re.escape(_CLOSERS)
+_S = _SUPERSCRIPTS
+# a sentence end: . ! ? : maybe followed by closing quotes/brackets and a footnote mark
+_END = re.compile(
+    rf"(?:[.!?:…][{_C}]*[{_S}]*|(?<=[^\W\d_])[.!?][{_C}]*\d{{1,3}})$"
+)
+_WORD_END = re.compile(rf"[^\W_][{_C}{_S}]*$")
+_HYPHEN_END = re.compile(r"[^\W\d_][-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬]$")
+_DASH_END = re.compile(r"[\N{EM DASH}\N{EN DASH}\N{HORIZONTAL BAR}]$")
+_ABBREV = re.compile(
+    r"(?:^|[\s(])(?:[A-Za-z]|Mr|Mrs|Ms|Dr|St|Messrs|Mme|Mlle|Prof|Rev|Hon|Gen|Col|Capt|Lieut|Sgt|Jr|Sr|"
+    r"vol|vols|No|no|p|pp|cf|viz|etc|ca|fig|Fig|ch|chap|ed|eds|i\.e|e\.g|vs|al|op|cit|ibid|Ibid)\.$"
+)
+# a junk token OCR leaves at a line end (specks read as punctuation): no letters or digits
+_JUNK_TOKEN = re.compile(r"[^\w]+|_+")
+_LIST_MARKER = re.compile(
+    r"(?:[•●▪◦‣■□·*\-\N{EN DASH}\N{EM DASH}]|\d{1,3}[.)]|\(\d{1,3}\)|\(?[a-z][.)]|\(?[ivxlc]{1,6}[.)])\s+\S"
+)
+# a line that may start with a list marker (the exact test is _LIST_MARKER)
+_MAYBE_ITEM = re.compile(r"^[^\S\n]*(?:[•●▪◦‣■□·*\-\N{EN DASH}\N{EM DASH}(\d]|\w[.)])", re.M)
+_MARKER_FIRST = frozenset("•●▪◦‣■□·*-(\N{EN DASH}\N{EM DASH}")
+# line ends after which a line break may close up without a space (hyphens, dashes)
+_BREAK_MARKS = frozenset("-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬\N{EM DASH}\N{EN DASH}\N{HORIZONTAL BAR}")
+_NUMBER_START = re.compile(r"(?:^|\s)[(\[]?[-+±$£€]?\d")
+_TABLE_GAPS = re.compile(r"\S(?: {2,}|\t)\S")
+_NUMBER = re.compile(r"^[(\[]?[-+±$£€%]?\d[\d.,:/%–-]*[)\]]?[.,;%]?$")
+_SUSPENDED = re.compile(r"(?:and|or|nor|to|as|&)\b")
+_HEADING_WORD = re.compile(
+    r"(?:chapter|part|book|section|appendix|preface|introduction|contents|epilogue|prologue|index|notes)\b", re.I
+)
+_ROMAN = re.compile(r"[IVXLC]+\.?$")
+_SMALL_WORDS = frozenset(
+    "a an the and or nor but of in on to for with at by from as vs via into upon over under de la le du des von van".split()
+)
+_SENTENCE_START = re.compile("[" + re.escape(_OPENERS) + "\N{EM DASH}\N{EN DASH}\\s]{0,3}([^\\W\\d_])")
+# one- or two-letter tokens that can start a sentence ("A", "I", "He", "ON"): not specks
+_SHORT_WORD = re.compile(r"[A-Z][a-z]?|[A-Z]{2}|\d+")
+_WORDISH = re.compile(r"[^\W\d_]{3}|[.!?]")
+_ODD_STOP = re.compile(r"[,;\-]\.$")
+_STOP = re.compile(r"[.!?]")
+_TRAILING_CLOSERS = re.compile(rf"[{_C}{_S}]+$")
+_ALNUM = re.compile(r"[^\W_]")
+_EOL = re.compile(r"[\n\f]")
+_LEADING_SPACE = re.compile(r"\s*")
+# a line break with the spaces around it (and any blank lines)
+_BREAK = re.compile(r"[\n\f]\s*")
+# runs of spaces between two words of a line
+_INNER_SPACES = re.compile(r"  +|[ \t]*\t[ \t]*")
+# at a line end: another line follows with no blank line between
+_SECOND_LINE = re.compile(r"[^\S\n\f]*\n[^\S\n\f]*[^\s]")
+_SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
+
+
+class Line(NamedTuple):
+    start: int  # first non-space character
+    end: int  # after the last non-space character
+    text: str  # the stripped line
+    page: int
+    keep: int  # index of the typed region the line belongs to, or -1
+
+
+class Layout:
+    """The text as lines and blocks (runs of lines without a blank line between them)."""
+
+    def __init__(self, text: str, ctx: Context) -> None:
+        doc, settings = ctx.doc, ctx.settings or Settings()
+        self.text = text
+        self.settings = settings
+        kept = []  # (start, end, index) of typed regions still in the text
+        removed = []  # positions where a removed block was
+        for i, r in enumerate(doc.regions):
+            if r.kind not in _KEEP_KINDS and r.kind not in _BLOCK_REMOVED:
+                continue
+            s, e = doc.current_span(r.raw)
+            if e > s and text[s:e].strip() and r.kind in _KEEP_KINDS:
+                kept.append((s, e, i))
+            elif r.kind in _BLOCK_REMOVED and (e == s or not text[s:e].strip()):
+                removed.append(s)
+        kept.sort()
+        self.removed = sorted(removed)
+        origin, page_starts = doc.origin, doc.page_starts
+        self.raw, self.origin = doc.raw, origin
+        # pages in current positions, walked in step with the lines
+        page_at = [bisect_left(origin, p) for p in page_starts]
+        page_at.append(len(text) + 1)
+        # blocks: runs of lines with no blank line between them and of one typed region (or
+        # none); a list below the sentence that introduces it is a block of its own
+        lines: list[Line] = []
+        blocks: list[list[int]] = []
+        cur: list[int] = []
+        # a form feed left in the text is a page end too (when layout did not run)
+        has_ff = "\f" in text
+        ff_page = page = 0
+        prev_end, prev_keep = -1, -2
+        count = text.count
+        kp, nkept = 0, len(kept)
+        active: list[tuple[int, int, int]] = []
+        for m in _LINE.finditer(text):
+            s, e = m.span()
+            if has_ff and prev_end >= 0:
+                ff = count("\f", prev_end, s)
+                ff_page += ff
+            else:
+                ff = 0
+            while page_at[page] <= s:
+                page += 1
+            # typed regions that may cover this line: started before its end, not yet over
+            while kp < nkept and kept[kp][0] < e:
+                active.append(kept[kp])
+                kp += 1
+            keep = -1
+            if active:
+                active = [r for r in active if r[1] > s]
+                best = 0
+                for rs, re_, idx in active:
+                    overlap = min(e, re_) - max(s, rs)
+                    if overlap > best:
+                        keep, best = idx, overlap
+                if best * 2 < e - s:
+                    keep = -1
+            i = len(lines)
+            lines.append(Line(s, e, m.group(), page + ff_page, keep))
+            if keep == prev_keep and not ff and count("\n", prev_end, s) < 2:
+                cur.append(i)
+            else:
+                cur = [i]
+                blocks.append(cur)
+            prev_end, prev_keep = e, keep
+        self.lines = lines
+        total = sum(len(ln.text) for ln in lines) or 1
+        long_chars = sum(len(ln.text) for ln in lines if len(ln.text) > settings.long_line)
+        single_chars = sum(len(lines[b[0]].text) for b in blocks if len(b) == 1)
+        #: one paragraph a line: every line break is deliberate. Long lines tell (no printed
+        #: line is 150 characters long), and so does prose standing in single-line blocks:
+        #: that is what the clean text looks like, whatever its paragraphs' length
+        self.paragraph_per_line = long_chars >= settings.paragraph_lines * total or single_chars >= 0.6 * total
+        if not self.paragraph_per_line:
+            split: list[list[int]] = []
+            for b in blocks:
+                f = None
+                if len(b) > 2 and lines[b[0]].keep < 0 and _MAYBE_ITEM.search(text, lines[b[1]].start, lines[b[-1]].end):
+                    f = _list_start([lines[i].text for i in b])
+                if f:
+                    split.extend((b[:f], b[f:]))
+                else:
+                    split.append(b)
+            blocks = split
+        self.blocks = blocks
+        self._widths()
+        self._kinds: list[Optional[str]] = [None] * len(blocks)
+        self._ends: dict[int, list[int]] = {}
+        self._pieces: dict[int, list[str]] = {}
+
+    # -- column widths ----------------------------------------------------------------------
+    def _widths(self) -> None:
+        """The usual length of a printed line, per page: the upper quartile of its lines'
+        lengths (last lines of paragraphs, headings and specks are short; most lines are full).
+
+        Every line counts, whatever block it is in, so the measure does not change when
+        join_split_paragraphs merges blocks: both rules see the same widths.
+        """
+        per_page: dict[int, list[int]] = {}
+        for ln in self.lines:
+            if ln.keep < 0:
+                per_page.setdefault(ln.page, []).append(len(ln.text))
+        n = self.settings.min_width_lines
+        everything = sorted(w for ws in per_page.values() for w in ws)
+        for ws in per_page.values():
+            ws.sort()
+        self.doc_width: Optional[float] = _upper_quartile(everything) if len(everything) >= n else None
+        self.page_width = {p: (_upper_quartile(ws) if len(ws) >= n else self.doc_width) for p, ws in per_page.items()}
+        self._page_lengths = per_page
+        self._all_lengths = everything
+
+    def width_without(self, block: list[int]) -> Optional[float]:
+        """The column width measured on the lines around a block, not on the block itself:
+        a poem that is most of its page must not set the measure it is judged by (and in
+        the clean text, where the poem is all that is left in lines, it would)."""
+        page = self.lines[block[0]].page
+        samples = self._page_lengths.get(page, [])
+        own = [len(self.lines[i].text) for i in block if self.lines[i].page == page and self.lines[i].keep < 0]
+        if not own or len(own) * 10 <= len(samples) * 3:
+            return self.page_width.get(page, self.doc_width)
+        n = self.settings.min_width_lines
+        rest = _without(samples, own)
+        if len(rest) >= n:
+            return _upper_quartile(rest)
+        rest = _without(self._all_lengths, own)
+        return _upper_quartile(rest) if len(rest) >= n else None
+
+    def width(self, block: list[int]) -> Optional[float]:
+        """The column width for a block: its page's."""
+        if self.paragraph_per_line:
+            return None
+        return self.page_width.get(self.lines[block[0]].page, self.doc_width)
+
+    def kind(self, k: int) -> str:
+        """The kind of block ``k`` (see ``_block_kind``), worked out on first use."""
+        kind = self._kinds[k]
+        if kind is None:
+            kind = self._kinds[k] = self._block_kind(self.blocks[k])
+        return kind
+
+    def paragraph_ends(self, k: int) -> list[int]:
+        """Positions inside block ``k`` (0-based line offsets) after which OCR ran two
+        paragraphs together: a line clearly shorter than the column ends a sentence and the
+        next line starts one."""
+        if self.paragraph_per_line or len(self.blocks[k]) < 2 or self.kind(k) != "prose":
+            return []
+        cached = self._ends.get(k)
+        if cached is None:
+            block = self.blocks[k]
+            w = self.width(block)
+            cached = []
+            if w:
+                limit = self.settings.short_line * w
+                for n, (i, j) in enumerate(zip(block, block[1:])):
+                    a, b = self.lines[i].text, self.lines[j].text
+                    if len(a) < limit and _paragraph_end(a, b):
+                        cached.append(n)
+            self._ends[k] = cached
+        return cached
+
+    def pieces(self, k: int) -> list[str]:
+        """The paragraphs block ``k`` becomes once unwrapped, as text."""
+        out = self._pieces.get(k)
+        if out is None:
+            block = self.blocks[k]
+            out, start = [], 0
+            for n in self.paragraph_ends(k) + [len(block) - 1]:
+                out.append(" ".join([self.lines[i].text for i in block[start : n + 1]]))
+                start = n + 1
+            self._pieces[k] = out
+        return out
+
+    # -- block kinds ------------------------------------------------------------------------
+    def _block_kind(self, block: list[int]) -> str:
+        """'prose', or why the block keeps its lines: 'typed' (a region), 'list', 'table',
+        'verse'; 'lines' for multi-line blocks of a text that is one paragraph a line."""
+        lines = [self.lines[i] for i in block]
+        if any(ln.keep >= 0 for ln in lines):
+            return "typed"
+        if all(_specks(ln.text) for ln in lines):
+            return "specks"
+        if len(lines) < 2:
+            return "table" if _table_line(lines[0].text) else "prose"
+        if self.paragraph_per_line:
+            return "lines"
+        texts = [ln.text for ln in lines]
+        span = self.text[lines[0].start : lines[-1].end]
+        if _MAYBE_ITEM.match(span) and _list_start(texts) == 0:
+            return "list"
+        if _maybe_table(span, len(texts)) and sum(1 for t in texts if _table_line(t)) * 2 >= len(texts):
+            return "table"
+        if self._verse_like(block):
+            return "verse"
+        return "prose"
+
+    def _verse_like(self, block: list[int]) -> bool:
+        """Lines that do not fill the column without ending a paragraph, or verse as it is
+        traditionally set (every line capitalised, most ending on punctuation)."""
+        lines = [self.lines[i] for i in block]
+        texts = [ln.text for ln in lines]
+        if _classic_verse(texts):
+            return True
+        w = self.width_without(block)
+        if w is None:
+            return False
+        limit = self.settings.verse_line * w
+        short = sum(1 for t in texts[:-1] if len(t) < limit)
+        if short < (1 if len(texts) == 2 else 2):
+            return False
+        short_open = sum(
+            1 for a, b in zip(texts, texts[1:]) if len(a) < limit and not _paragraph_end(a, b)
+        )
+        if len(texts) == 2:
+            # two short lines: verse only if the first ends on punctuation (prose in a narrow
+            # box or a smaller type wraps on words and hyphens)
+            return (
+                short_open == 1 and len(texts[1]) < limit and _end_class(texts[0]) in ("comma", "semicolon", "dash", "other")
+            )
+        if short_open < 2 or short_open * 3 < 2 * (len(texts) - 1):
+            return False
+        # lines of one length that wrap on words or hyphens: prose in a narrower column (a
+        # sidebar, a quotation in smaller type), not verse
+        widths = [len(t) for t in texts[:-1]]
+        wraps = sum(1 for t in texts[:-1] if _end_class(t) in ("word", "hyphen", "caps", "digit"))
+        return not (min(widths) >= 0.7 * max(widths) and wraps * 2 >= len(widths))
+
+    # -- gaps -------------------------------------------------------------------------------
+    # A page seam counts as evidence only where the input had a form feed or layout took a
+    # block out: a seam inferred from blank lines rests on the same clues as the rules here,
+    # and would appear again in the clean text (which has no form feeds and nothing to take
+    # out), so it could not keep the result stable.
+    def form_feed_between(self, start: int, end: int) -> bool:
+        if "\f" in self.text[start:end]:
+            return True
+        return "\f" in self.raw[self.origin[start] : self.origin[end]]
+
+    def removed_between(self, start: int, end: int) -> bool:
+        i = bisect_left(self.removed, start)
+        return i < len(self.removed) and self.removed[i] <= end
+
+
+def _layout(text: str, ctx: Context) -> Layout:
+    return ctx.doc.cached("reflow.layout", lambda: Layout(text, ctx))
+
+
+def _classic_verse(texts: list[str]) -> bool:
+    """Three or more lines, each starting with a capital (one may slip in a long poem), most
+    ending on punctuation, none on a hyphen: verse as it is traditionally printed."""
+    n = len(texts)
+    if n < 3:
+        return False
+    slips = 1 if n >= 6 else 0
+    for t in texts:
+        if not _first_letter_upper(t):
+            slips -= 1
+            if slips < 0:
+                return False
+    ends = [_end_class(t) for t in texts[:-1]]
+    if "hyphen" in ends:
+        return False
+    punct = sum(1 for e in ends if e in ("end", "speck_end", "abbrev", "comma", "semicolon", "dash"))
+    return punct * 5 >= 3 * (n - 1)
+
+
+def _specks(t: str) -> bool:
+    """A line of OCR specks: at most three tokens, no word of three letters, no stop."""
+    return len(t.split()) <= 3 and not _WORDISH.search(t)
+
+
+def _upper_quartile(ordered: list[int]) -> float:
+    return ordered[(3 * (len(ordered) - 1)) // 4]
+
+
+def _without(values: list[int], some: list[int]) -> list[int]:
+    """``values`` (sorted) with one occurrence of each of ``some`` taken out."""
+    left = list(values)
+    for v in some:
+        i = bisect_left(left, v)
+        if i < len(left) and left[i] == v:
+            del left[i]
+    return left
+
+
+def _list_start(texts: list[str]) -> Optional[int]:
+    """Where a list begins in a block's lines, or None: two or more items numbered in
+    sequence, or three or more bullets (a dash or star counts only before a capital, since
+    specks at a line start are read as those) covering at least 40 % of the lines."""
+    marks = []
+    for i, t in enumerate(texts):
+        if not (t[0] in _MARKER_FIRST or t[0].isdigit() or t[1:2] in (".", ")")):
+            continue
+        m = _LIST_MARKER.match(t)
+        if not m:
+            continue
+        if t[0] in "*-\N{EN DASH}\N{EM DASH}·" and not re.match(r"\S+\s+[\"“‘'(]?[A-Z0-9]", t):
+            continue
+        marks.append(i)
+    if len(marks) < 2:
+        return None
+    f = marks[0]
+    numbers = [re.match(r"\(?(\d{1,3}|[a-z])[.)]", texts[i]) for i in marks]
+    if all(numbers):
+        vals = [int(n.group(1)) if n.group(1).isdigit() else ord(n.group(1)) for n in numbers]
+        if all(b == a + 1 for a, b in zip(vals, vals[1:])):
+            return f
+    if len(marks) >= 3 and len(marks) * 5 >= 2 * (len(texts) - f):
+        return f
+    return None
+
+
+def _is_blank_gap(text: str, start: int, end: int, has_ff: bool = True) -> bool:
+    return text.count("\n", start, end) >= 2 or (has_ff and text.count("\f", start, end) > 0)
+
+
+# -- line ends and starts -------------------------------------------------------------------
+def _strip_junk_tail(t: str) -> tuple[str, bool]:
+    """The text without trailing OCR specks (``child. :``, ``gold. co ;``), and whether any
+    were there. Specks are tokens without letters or digits, or one or two characters
+    after a sentence end."""
+    toks = t.split()
+    n = len(toks)
+    while len(toks) > 1 and (
+        _JUNK_TOKEN.fullmatch(toks[-1])
+        or (len(toks[-1]) <= 2 and not _SHORT_WORD.fullmatch(toks[-1]) and _END.search(toks[-2]))
+    ):
+        toks.pop()
+    return (" ".join(toks), True) if len(toks) != n else (t, False)
+
+
+def _end_class(t: str) -> str:
+    """How a stretch of text ends: 'end' (a sentence end), 'speck_end' (a sentence end, or a
+    stop, among OCR specks: less sure), 'abbrev' (Mr., e.g., an initial), 'hyphen', 'dash',
+    'word' (a lower-case or mixed-case word), 'caps' (an all-capitals word), 'digit',
+    'comma', 'semicolon' or 'other'."""
+    t = t.rstrip("*_ ")  # Markdown emphasis closing the line
+    last = t[t.rfind(" ") + 1 :]
+    if len(last) > 2 and last[-2].isalpha():
+        # the common cases, without the speck analysis: a word, or a stop after a word
+        c = last[-1]
+        if c.islower():
+            return "word"
+        if c in ".!?":
+            return "abbrev" if _ABBREV.search(" " + last) else "end"
+    core, specks = _strip_junk_tail(t)
+    if _HYPHEN_END.search(core):
+        return "hyphen"
+    if _END.search(core):
+        last = core.split()[-1] if core.split() else core
+        if _ABBREV.search(" " + last):
+            return "abbrev"
+        if specks or _ODD_STOP.search(last):
+            return "speck_end"
+        return "end"
+    if specks and _STOP.search(t, len(core)):
+        return "speck_end"
+    if _DASH_END.search(core):
+        return "dash"
+    if _WORD_END.search(core):
+        word = _TRAILING_CLOSERS.sub("", core.split()[-1])
+        if word[-1:].isdigit():
+            return "digit"
+        letters = [c for c in word if c.isalpha()]
+        if len(letters) >= 2 and all(c.isupper() for c in letters):
+            return "caps"
+        return "word"
+    if core[-1:] == ",":
+        return "comma"
+    if core[-1:] == ";":
+        return "semicolon"
+    return "other"
+
+
+def _start_class(t: str) -> str:
+    """How a line starts: 'lower', 'upper', 'digit', 'cont' (, ; : ) ] . continuing a
+    sentence) or 'other'."""
+    t = t.lstrip("*_ ")
+    if not t:
+        return "other"
+    if t[0] in ",;:.)]}":
+        return "cont"
+    toks = t.split(None, 3)
+    while len(toks) > 1 and _JUNK_TOKEN.fullmatch(toks[0]) and toks[0] not in _OPENERS:
+        toks = toks[1:]  # OCR specks before the first word
+    t = " ".join(toks)
+    m = _ALNUM.search(t)
+    if not m or m.start() > 3:
+        return "other"
+    c = m.group()
+    if c.islower():
+        return "lower"
+    if c.isupper():
+        return "upper"
+    return "digit"
+
+
+def _first_letter_upper(t: str) -> bool:
+    for c in t[:4]:
+        if c.isalpha():
+            return c.isupper()
+    return False
+
+
+def _new_sentence(t: str) -> bool:
+    """The line starts a sentence: a capital, maybe after an opening quote or a dash."""
+    t = t.lstrip("*_")
+    m = _SENTENCE_START.match(t)
+    return bool(m) and m.group(1).isupper() and not t.startswith(("(", "[", "{"))
+
+
+def _paragraph_end(a: str, b: str) -> bool:
+    """Line ``a`` ends a sentence and line ``b`` starts a new one."""
+    return _end_class(a) in ("end", "speck_end") and _new_sentence(b)
+
+
+def _maybe_table(joined: str, n: int) -> bool:
+    """Cheap test: could half of ``n`` lines be table rows?"""
+    if "  " in joined or "\t" in joined:
+        return True
+    digits = sum(map(joined.count, "0123456789"))
+    return digits >= 3 * ((n + 1) // 2) and len(_NUMBER_START.findall(joined)) >= 3 * ((n + 1) // 2)
+
+
+def _table_line(t: str) -> bool:
+    """Aligned columns (runs of spaces or tabs between cells) or a row mostly of numbers."""
+    if ("  " in t or "\t" in t) and len(_TABLE_GAPS.findall(t)) >= 2:
+        return True
+    if len(_NUMBER_START.findall(t)) < 3:
+        return False
+    toks = t.split()
+    nums = sum(1 for w in toks if _NUMBER.match(w))
+    return len(toks) >= 3 and nums >= 3 and nums * 2 >= len(toks)
+
+
+def _heading_like(text: str) -> str:
+    """Whether a short block reads as a heading: 'strong' (all capitals, or a heading word or
+    number first: CHAPTER, Part, IV.), 'weak' (Title Case) or '' (not a heading). A heading
+    never ends on a comma or on a word like "the" or "of"."""
+    if len(text) > 100:
+        return ""
+    words = text.split()
+    if not words or len(words) > 12:
+        return ""
+    if text.rstrip()[-1:] in ",;":
+        return ""
+    core = [w.strip(_OPENERS + _CLOSERS + "*_.:,;!?") for w in words]
+    core = [w for w in core if w]
+    if not core or core[-1] in _SMALL_WORDS:
+        return ""
+    first = core[0]
+    if _HEADING_WORD.match(first) or (len(words) <= 8 and re.fullmatch(r"[IVXLC]{2,}\.?|[IVXLC]\.|\d{1,3}\.", words[0])):
+        return "strong"
+    if not any(w.isalpha() and w.islower() and len(w) >= 2 for w in core):
+        letters = [c for c in text if c.isalpha()]
+        if letters and sum(1 for c in letters if c.isupper()) * 10 >= len(letters) * 8:
+            return "strong"
+    if _END.search(text.rstrip("*_")) and len(words) > 3:
+        return ""
+    content = [w for w in core if w.lower() not in _SMALL_WORDS or w is first]
+    capped = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
+    return "weak" if capped * 4 >= len(content) * 3 and first[0].isupper() else ""
+
+
+def _join_text(a: str, b: str, a_end: str) -> str:
+    """What replaces the break between ``a`` and ``b`` when they are one paragraph."""
+    if a_end == "hyphen":
+        # a hyphen dehyphenation left: keep it as printed, unless it is suspended ("pre- and")
+        return " " if _SUSPENDED.match(b) else ""
+    if a_end == "dash" and not a[-2:-1].isspace() and re.match(r"[^\W_]", b):
+        return ""  # an em dash closes up to the next word, as printed
+    return " "
+
+
+# -- the rules ------------------------------------------------------------------------------
+@rule("reflow.join_split_paragraphs")
+def join_split_paragraphs(text: str, ctx: Context) -> Iterator[Edit]:
+    """Rejoin a paragraph split by a page end, a removed block or an OCR block break.
+
+    The part before must end mid-sentence and the part after must continue it: a lower-case
+    start or continuing punctuation; after a word with no punctuation, any start that is not
+    a heading; across a page seam or a removed caption, footnote or running head, any start
+    that is not a heading. Headings, verse, lists, tables and other typed blocks are never
+    joined.
+
+    >>> from pipeline.rules import try_rule
+    >>> page_end = ("Mao and the CCP leadership faced a dilemma: they had to consider the danger of a war "
+    ...             "in East Asia, and Moscow weighed the same risk, thus enhancing Stalin's")
+    >>> try_rule(join_split_paragraphs, page_end + "\\n\\ndetermination to back Kim's plans.\\n")[-60:]
+    " thus enhancing Stalin's determination to back Kim's plans.\\n"
+
+    In wrapped text (printed lines) the two parts become one block, and unwrap_lines then
+    turns every line break of it into a space:
+
+    >>> try_rule(join_split_paragraphs, "and the constables went to\\n\\nhim and told him to go away.\\n")
+    'and the constables went to\\nhim and told him to go away.\\n'
+    >>> try_rule(join_split_paragraphs, "The war ended.\\n\\nThe Alliance's Golden Years\\n\\nFor a period of years\\n")
+    "The war ended.\\n\\nThe Alliance's Golden Years\\n\\nFor a period of years\\n"
+    """
+    lay = _layout(text, ctx)
+    lines, blocks, kind = lay.lines, lay.blocks, lay.kind
+
+    # decide on the paragraphs the blocks will be once unwrapped and split, so that the
+    # clean text, where they stand as they are, gets the same answer
+    def first(k: int) -> str:
+        return lay.pieces(k)[0]
+
+    def last(k: int) -> str:
+        return lay.pieces(k)[-1]
+
+    def following(k: int) -> str:
+        ps = lay.pieces(k)
+        if len(ps) > 1:
+            return ps[1]
+        return first(k + 1) if k + 1 < len(blocks) and _is_blank_gap(text, lines[blocks[k][-1]].end, lines[blocks[k + 1][0]].start) else ""
+
+    # the text of the paragraph that ends with block k, when joins made it longer than the
+    # block's own last piece
+    grown: dict[int, str] = {}
+    k = 1
+    while k < len(blocks):
+        tail = lines[blocks[k - 1][-1]].text
+        if k - 1 not in grown and len(tail) >= 20 and _end_class(tail) == "end":
+            k += 1  # the usual case, settled by the last line alone: a sentence ends there
+            continue
+        if kind(k - 1) != "prose" or kind(k) not in ("prose", "specks"):
+            k += 1
+            continue
+        # OCR specks between two parts ("P22 :", "—-"): look past them to the next part
+        c = k
+        while c < len(blocks) and kind(c) == "specks":
+            c += 1
+        if c == len(blocks) or kind(c) != "prose" or any(
+            not _is_blank_gap(text, lines[blocks[j - 1][-1]].end, lines[blocks[j][0]].start) for j in range(k, c + 1)
+        ):
+            k = c + 1
+            continue
+        a, b = lines[blocks[k - 1][-1]], lines[blocks[c][0]]
+        seam = lay.removed_between(a.end, b.start) or lay.form_feed_between(a.end, b.start)
+        a_text = grown.get(k - 1) or last(k - 1)
+        why = _continues(a_text, first(c), seam, lambda: following(c))
+        if why:
+            a_end = _end_class(a_text[-80:])
+            conf = 0.95 if _start_class(first(c)) in ("lower", "cont") else 0.8
+            if len(lay.pieces(c)) == 1:
+                grown[c] = a_text + " " + first(c)
+            for j in range(k, c + 1):
+                p, q = lines[blocks[j - 1][-1]], lines[blocks[j][0]]
+                if not lay.paragraph_per_line:
+                    glue = "\n"  # one block now; unwrap_lines turns its line breaks into spaces
+                elif j == c == k:
+                    glue = _join_text(p.text, q.text, a_end)
+                else:
+                    glue = " "
+                yield Edit(p.end, q.start, glue, why if j == c else why + " (past OCR specks)", confidence=conf)
+        k = c + 1
+
+
+def _continues(a_text: str, b_text: str, seam: bool, after_b: Callable[[], str] = lambda: "") -> str:
+    """Why the paragraph ``b_text`` continues ``a_text`` ('' when it does not); ``after_b``
+    is the paragraph after ``b_text`` (a Title Case line followed by a lower-case one is a
+    sentence cut in pieces, not a heading).
+
+    Only the texts and the seam decide, never line lengths: the same two paragraphs, already
+    unwrapped, must get the same answer (cleaning the clean text changes nothing).
+    """
+    a_end = _end_class(a_text[-80:])
+    b_start = _start_class(b_text)
+    if a_end == "end":
+        return ""
+    if a_end in ("abbrev", "speck_end"):
+        if b_start == "lower" and re.match(r"[^\W\d_]{2,}\b", b_text.lstrip("*_ \"'“‘(")):
+            return "the stop before the break is an abbreviation or an OCR speck, and the next part starts in lower case"
+        return ""
+    b_heading = _heading_like(b_text)
+    if b_heading == "weak" and _start_class(after_b() or ".") in ("lower", "cont"):
+        b_heading = ""
+    if a_end == "hyphen":
+        if b_start in ("lower", "cont") or (b_start == "upper" and not b_heading):
+            return "a line-end hyphen continues in the next part"
+        return ""
+    a_heading = _heading_like(a_text)
+    if b_start in ("lower", "cont"):
+        if a_heading == "strong":
+            return ""
+        return "the part before ends mid-sentence and the next starts in lower case"
+    if a_heading or b_heading:
+        return ""
+    if a_end in ("word", "caps") and len(a_text.split()) >= 3:
+        return "the part before ends on a word with no punctuation after it"
+    if a_end == "semicolon":
+        return "the part before ends on a semicolon"
+    if seam and a_end in ("digit", "comma", "dash", "other"):
+        return "a page end or a removed block cut the paragraph mid-sentence"
+    return ""
+
+
+@rule("reflow.unwrap_lines")
+def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
+    """Turn printed line breaks inside a paragraph into spaces; end a paragraph where OCR ran
+    two together (a short line ending a sentence, then a new sentence).
+
+    Headings, verse, lists, tables and epigraphs keep their lines, and a typed block is set
+    apart from the prose around it. A text that is already one paragraph a line is left as
+    it is.
+
+    >>> from pipeline.rules import try_rule
+    >>> text = ("The prisoner was taken into custody, it appeared,\\non a charge of stealing a watch and other\\n"
+    ...         "articles, value twelve pounds, from the house\\nof Miss Keene.\\nHe was given access to the bedrooms, and after\\n"
+    ...         "he had gone a watch and two rings were missed\\nfrom the drawers of the dressing-table.\\n")
+    >>> print(try_rule(unwrap_lines, text))
+    The prisoner was taken into custody, it appeared, on a charge of stealing a watch and other articles, value twelve pounds, from the house of Miss Keene.
+    <BLANKLINE>
+    He was given access to the bedrooms, and after he had gone a watch and two rings were missed from the drawers of the dressing-table.
+    <BLANKLINE>
+    >>> verse = ("Fluttering high are the banners of victory,\\nShaking the earth is the singing of millions;\\n"
+    ...          "Mao Zedong and Stalin,\\nLike the suns shining in the heaven.\\n")
+    >>> try_rule(unwrap_lines, verse) == verse
+    True
+    """
+    lay = _layout(text, ctx)
+    lines = lay.lines
+    for k, block in enumerate(lay.blocks):
+        if k:
+            p, q = lines[lay.blocks[k - 1][-1]], lines[block[0]]
+            if not _is_blank_gap(text, p.end, q.start):
+                # a typed block (a heading, a list ...) glued to prose: set it apart
+                yield Edit(p.end, q.start, "\n\n", "a typed block (heading, list ...) is a paragraph of its own")
+        if lay.paragraph_per_line or len(block) < 2 or lay.kind(k) != "prose":
+            continue
+        ends = set(lay.paragraph_ends(k))
+        w = lay.width(block)
+        for n, (i, j) in enumerate(zip(block, block[1:])):
+            a, b = lines[i], lines[j]
+            if n in ends:
+                yield Edit(
+                    a.end, b.start, "\n\n",
+                    f"a line of {len(a.text)} characters in a column of about {round(w or 0)} ends a sentence "
+                    "and a new sentence follows: a paragraph end",
+                    confidence=0.8,
+                )
+            else:
+                glue = _join_text(a.text, b.text, _end_class(a.text)) if a.text[-1] in _BREAK_MARKS else " "
+                yield Edit(a.end, b.start, glue, "printed line break inside a paragraph", confidence=0.95)
+
+
+@rule("reflow.blank_lines")
+def blank_lines(text: str, ctx: Context) -> Iterator[Edit]:
+    """Separate paragraphs by exactly one blank line; no blank lines at the start or end, one
+    final newline, no trailing spaces; runs of spaces OCR left inside prose become one space
+    (tables and verse keep their spacing).
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(blank_lines, "\\n\\nFirst  paragraph.  \\n\\n\\n\\nSecond paragraph.")
+    'First paragraph.\\n\\nSecond paragraph.\\n'
+    >>> try_rule(blank_lines, "Name      Born   Died\\nMao       1893   1976\\n")
+    'Name      Born   Died\\nMao       1893   1976\\n'
+    """
+    # plain regular-expression passes, no block analysis: by now every paragraph is one line,
+    # and a block of several lines is one that keeps them (verse, a table, a list ...)
+    head = _LEADING_SPACE.match(text)
+    start = head.end()
+    if start == len(text):
+        if text:
+            yield Edit(0, len(text), "", "a text of blank lines only")
+        return
+    end = len(text.rstrip())
+    if start:
+        yield Edit(0, start, "", "blank lines and spaces before the first paragraph")
+    if text[end:] != "\n":
+        yield Edit(end, len(text), "\n", "the text ends with one newline")
+    for m in _BREAK.finditer(text, start, end):
+        gs, ge = m.span()
+        while text[gs - 1] in " \t\r\v\N{NO-BREAK SPACE}":  # spaces ending the line before
+            gs -= 1
+        gap = text[gs:ge]
+        cut = max(gap.rfind("\n"), gap.rfind("\f")) + 1
+        indent = gap[cut:]
+        if gap.count("\n") >= 2 or "\f" in gap:
+            # a kept block of several lines keeps the indent of its first line
+            repl = "\n\n" + (indent if indent and _SECOND_LINE.match(text, _line_end(text, ge)) else "")
+            if gap != repl:
+                yield Edit(gs, ge, repl, "paragraphs are separated by one blank line")
+        elif gap != "\n" + indent:
+            yield Edit(gs, ge, "\n" + indent, "no spaces at a line end")
+    typed = None
+    for m in _INNER_SPACES.finditer(text, start, end):
+        if not (text[m.start() - 1].strip() and text[m.end() : m.end() + 1].strip()):
+            continue  # spaces at a line's start or end: the line breaks are dealt with above
+        ls = max(text.rfind("\n", 0, m.start()), text.rfind("\f", 0, m.start())) + 1
+        le = _line_end(text, m.end())
+        line = text[ls:le]
+        if _table_line(line) or _SECOND_LINE.match(text, le) or _after_a_line(text, ls):
+            continue  # a table row, or a line of a block that keeps its lines (verse ...)
+        if typed is None:
+            typed = _typed_spans(text, ctx)
+        i = bisect_right(typed, (m.start(), len(text))) - 1
+        if i >= 0 and typed[i][1] > m.start():
+            continue
+        yield Edit(m.start(), m.end(), " ", "run of spaces inside a line of prose")
+
+
+def _after_a_line(text: str, ls: int) -> bool:
+    """The line starting at ``ls`` follows another line with no blank line between."""
+    if ls < 2 or text[ls - 1] != "\n":
+        return False
+    p = max(text.rfind("\n", 0, ls - 1), text.rfind("\f", 0, ls - 1)) + 1
+    return bool(text[p : ls - 1].strip())
+
+
+def _line_end(text: str, pos: int) -> int:
+    m = _EOL.search(text, pos)
+    return m.start() if m else len(text)
+
+
+def _typed_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
+    """Current spans of the typed regions still in the text (headings, tables ...)."""
+    doc = ctx.doc
+    spans = []
+    for r in doc.regions:
+        if r.kind in _KEEP_KINDS:
+            s, e = doc.current_span(r.raw)
+            if e > s:
+                spans.append((s, e))
+    return sorted(spans)
+
+
+def _indent(text: str, pos: int) -> str:
+    """The spaces and tabs before ``pos`` on its line."""
+    k = pos
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    return text[k:pos]
+
+
+RULES = (join_split_paragraphs, unwrap_lines, blank_lines)

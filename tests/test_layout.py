@@ -1,0 +1,144 @@
+"""The layout stage, driven by the case files in ``tests/cases/layout/``.
+
+A case file is TOML::
+
+    description = "what the case shows"
+    stages = ["layout"]          # stages to run, in pipeline order (default: the folder's stage)
+    config = { keep = ["header"] }   # optional configuration
+    input = \"\"\"raw text; \\f is a form feed\"\"\"
+    expected = \"\"\"the text after the stages\"\"\"   # omitted: must come back unchanged
+    rules = ["layout.form_feed"] # the rules that changed the text, exactly (omitted: none)
+    regions = [["header", "LEAVES FROM OLD NEWSPAPERS 7"]]   # (kind, text) found, at least
+    no_regions = ["fragment"]    # kinds that must not be found
+    pages = 3                    # pages found (page breaks + 1)
+    flags = 1                    # at least this many flags
+
+Every case is also checked for the promises: the change log replays to the output, and
+running the stages again on the output changes nothing.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import api
+from pipeline.config import from_mapping
+from pipeline.runner import run_rules
+from pipeline.stages import STAGES, load
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CASES = Path(__file__).parent / "cases"
+
+
+def load_cases(stage: str) -> list[tuple[str, dict]]:
+    out = []
+    for path in sorted((CASES / stage).glob("*.toml")):
+        with path.open("rb") as fh:
+            out.append((path.stem, tomllib.load(fh)))
+    return out
+
+
+def stage_rules(stages: list[str]) -> list:
+    rules = []
+    for name in STAGES:
+        if name in stages:
+            rules.extend(load(name).RULES)
+    return rules
+
+
+def run_case(case: dict, default_stage: str) -> None:
+    stages = case.get("stages", [default_stage])
+    rules = stage_rules(stages)
+    config = from_mapping(case.get("config", {}))
+    raw = case["input"]
+    doc = run_rules(raw, rules, config)
+    expected = case.get("expected", raw)
+    assert doc.text == expected, case["description"]
+
+    changed = {c.rule for c in doc.changes}
+    assert changed == set(case.get("rules", [])), f"rules that changed the text: {sorted(changed)}"
+
+    found = [(r.kind, r.text) for r in doc.regions]
+    for kind, text in case.get("regions", []):
+        assert (kind, text) in found, f"no {kind} region {text!r}; found {found}"
+    kinds = {k for k, _ in found}
+    for kind in case.get("no_regions", []):
+        assert kind not in kinds, f"unexpected {kind}: {[t for k, t in found if k == kind]}"
+    if "pages" in case:
+        assert len(doc.page_starts) + 1 == case["pages"]
+    if "flags" in case:
+        assert len(doc.flags) >= case["flags"], [f.text for f in doc.flags]
+
+    # the promises: the log replays to the output; the output is stable
+    assert api.replay(raw, [c.to_record() for c in doc.changes]) == doc.text
+    again = run_rules(doc.text, rules, config)
+    assert again.changes == [], [(c.rule, c.before) for c in again.changes]
+
+
+@pytest.mark.parametrize("name, case", load_cases("layout"), ids=[n for n, _ in load_cases("layout")])
+def test_layout_case(name: str, case: dict) -> None:
+    run_case(case, "layout")
+
+
+def test_every_case_says_what_it_shows() -> None:
+    cases = load_cases("layout")
+    assert len(cases) >= 20
+    assert all(c.get("description") for _, c in cases)
+    assert sum(1 for _, c in cases if "expected" not in c) >= 8  # must-stay-unchanged cases
+
+
+def test_rules_are_in_order_with_ids_and_docs() -> None:
+    from pipeline.rules import rule_doc, rule_id
+    from pipeline.stages import layout
+
+    ids = [rule_id(r) for r in layout.RULES]
+    assert ids[:2] == ["layout.form_feed", "layout.page_seam"]
+    assert all(i.startswith("layout.") for i in ids) and len(set(ids)) == len(ids)
+    assert all(rule_doc(r) and ">>>" in (r.__doc__ or "") for r in layout.RULES)
+
+
+def test_keep_header_leaves_running_heads_in_place_and_stable() -> None:
+    body = (
+        "The prisoner was taken into custody, it appeared, on a charge of stealing a\n"
+        "watch and other articles from the residence of Miss Keene, of Lee.\n"
+    )
+    raw = "\f".join(f"OLD NEWSPAPERS {n}\n\n{body}" for n in (7, 8, 9))
+    rules = stage_rules(["layout"])
+    kept = run_rules(raw, rules, from_mapping({"keep": ["header"]}))
+    assert kept.text.count("OLD NEWSPAPERS") == 3
+    assert sum(1 for r in kept.regions if r.kind == "header") == 3
+    assert run_rules(kept.text, rules, from_mapping({"keep": ["header"]})).changes == []
+
+
+def test_regions_are_in_raw_coordinates() -> None:
+    raw = "A line of the first page that runs on to the\n\fOLD NEWSPAPERS 8\n\nsecond page of the book.\n"
+    doc = run_rules(raw, stage_rules(["layout"]))
+    for r in doc.regions:
+        assert raw[r.raw[0]:r.raw[1]] == r.text
+    assert doc.page_of(raw.index("second")) == 2
+
+
+def test_a_large_text_is_cleaned_in_linear_time() -> None:
+    import time
+
+    page = (
+        "{n} THE HISTORY OF THE WORLD\n\n"
+        + "The prisoner was taken into custody, it appeared, on a charge of stealing a\n" * 30
+        + "\n( {n} )\n"
+    )
+    small = "\f".join(page.format(n=n) for n in range(1, 21))
+    large = "\f".join(page.format(n=n) for n in range(1, 201))
+    rules = stage_rules(["layout", "fragments"])
+    run_rules(small, rules)  # warm up (lexicon)
+    t0 = time.perf_counter()
+    run_rules(small, rules)
+    t1 = time.perf_counter()
+    run_rules(large, rules)
+    t2 = time.perf_counter()
+    assert (t2 - t1) < 25 * (t1 - t0) + 0.5
