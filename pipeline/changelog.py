@@ -24,8 +24,12 @@ def records(doc: Any, header: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield f.to_record()
 
 
+# JSON leaves these unescaped, but str.splitlines() ends a line at each of them
+_LINE_BREAKING = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def dumps(recs: Iterable[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+    return "".join(json.dumps(r, ensure_ascii=False).translate(_LINE_BREAKING) + "\n" for r in recs)
 
 
 def parse(lines: Iterable[str], source: str = "log") -> list[dict[str, Any]]:

@@ -46,12 +46,14 @@ class Document:
         self.raw = raw
         self.encoding = encoding
         self.text = raw
-        self.origin = array("l", range(len(raw) + 1))
+        self.origin = array("i", range(len(raw) + 1))
         self.changes: list[Change] = []
         self.flags: list[FlagRecord] = []
         self.regions: list[RegionRecord] = []
         #: raw offsets where pages 2, 3, ... start
         self.page_starts: list[int] = []
+        #: per-document scratch space for stages (lives as long as the document, no longer)
+        self.state: dict[str, Any] = {}
         self._ids: set[str] = set()
         self._version = 0
         self._cache: dict[str, Any] = {}
@@ -110,14 +112,14 @@ class Document:
         """Apply sorted, non-overlapping replacements in one pass, updating the offset map."""
         text, origin = self.text, self.origin
         pieces: list[str] = []
-        new_origin = array("l")
+        new_origin = array("i")
         pos = 0
         for start, end, repl in spans:
             pieces.append(text[pos:start])
             new_origin.extend(origin[pos:start])
             pieces.append(repl)
             if repl:
-                new_origin.extend(array("l", [origin[start]]) * len(repl))
+                new_origin.extend(array("i", [origin[start]]) * len(repl))
             pos = end
         pieces.append(text[pos:])
         new_origin.extend(origin[pos:])

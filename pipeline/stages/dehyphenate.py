@@ -20,8 +20,6 @@ the document or before a heading is flagged, neither joined nor dropped.
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -103,7 +101,7 @@ _FOLD = str.maketrans({
 #: block kinds whose lines are printed as they are: never join into, out of or inside them
 PROTECTED_KINDS = frozenset({"fragment", "heading", "epigraph", "verse", "table"})
 #: blocks whose removal between the halves makes a break a page-end one (inline marks do not)
-_BLOCK_KINDS = frozenset({"header", "footer", "page_number", "caption", "footnote", "fragment", "heading", "epigraph"})
+_BLOCK_KINDS = frozenset({"header", "footer", "page_number", "caption", "footnote", "fragment"})
 #: block kinds a word never continues into from the body (when --keep left them in place)
 _FOREIGN_KINDS = PROTECTED_KINDS | frozenset(
     {"caption", "footnote", "header", "footer", "page_number", "footnote_marker"}
@@ -210,8 +208,6 @@ def _words(text: str) -> list[str]:
     return _VOCAB_WORD.findall(low)
 
 
-_VOCABULARIES: "weakref.WeakKeyDictionary[Document, tuple[Vocabulary, dict[int, str]]]" = weakref.WeakKeyDictionary()
-_VOCABULARIES_LOCK = threading.Lock()
 _MAX_PASSES = 4
 
 
@@ -222,12 +218,11 @@ def _vocabulary(text: str, ctx: Context) -> tuple[Vocabulary, dict[int, str]]:
     ("Magnetberg" joined at one break is evidence at the next; cleaning the output again sees
     it printed). So the stage decides, counts the words its edits would leave, and decides
     again until nothing moves: that is what makes a second run propose nothing. Counted once
-    per document for both rules (``ctx.doc.cached`` keeps a value for one text version only);
-    documents are cleaned in parallel threads, hence the lock.
+    per document for both rules, in the document's own ``state`` (``ctx.doc.cached`` keeps a
+    value for one text version only).
     """
     doc = ctx.doc
-    with _VOCABULARIES_LOCK:
-        known = _VOCABULARIES.get(doc)
+    known = doc.state.get("dehyphenate.vocabulary")
     if known is not None:
         return known
     base = Vocabulary.of_text(text)
@@ -243,8 +238,7 @@ def _vocabulary(text: str, ctx: Context) -> tuple[Vocabulary, dict[int, str]]:
             break
         delta, own = new_delta, new_own
         vocab = base.changed(*delta)
-    with _VOCABULARIES_LOCK:
-        _VOCABULARIES[doc] = (vocab, own)
+    doc.state["dehyphenate.vocabulary"] = (vocab, own)
     return vocab, own
 
 
@@ -373,7 +367,8 @@ def _by_document(w: str, r: str, vocab: Vocabulary | None, lex: "Lexicon", own: 
     if cj == 0:
         if word_freq(lex, j) >= _KNOWN and lex.freq(w) < _KNOWN and word_freq(lex, r) < _KNOWN:
             # "illu-sions" inside a line is a break an earlier tool left, not a spelling
-            return Decision("flag", 0.5, f"the document prints '{w}-{r}', but '{j}' is a word and its halves are not")
+            why = f"the document prints '{w}-{r}', but '{j}' is a word and its halves are not"
+            return Decision("flag", 0.5, why)
         return Decision("keep", min(0.99, 0.9 + 0.03 * ch), f"the document prints '{w}-{r}' elsewhere")
     if cj >= 3 * ch:
         return Decision("join", 0.75, f"the document prints '{j}' more often than '{w}-{r}'")
@@ -409,13 +404,15 @@ def _by_lexicon(
     halves_known = fw >= _KNOWN and fr >= _KNOWN and (len(w) > 2 or w in settings.keep_prefixes) and len(r) > 1
     if fj:
         if not halves_known:
-            return Decision("join", 0.95 if fj >= _KNOWN else 0.85, f"'{j}' is a word; '{w}' and '{r}' are not both")
+            why = f"'{j}' is a word; '{w}' and '{r}' are not both"
+            return Decision("join", 0.95 if fj >= _KNOWN else 0.85, why)
         # both halves are words and so is the whole: "in-stance", "any-thing", "long-standing"
         ratio = fj / min(fw, fr)
         if vocab is not None and ratio < 0.3:
             family = vocab.family(w, r)
             if family >= 2:
-                return Decision("keep", 0.7, f"the document hyphenates {family} other compounds of '{w}-' or '-{r}'")
+                why = f"the document hyphenates {family} other compounds of '{w}-' or '-{r}'"
+                return Decision("keep", 0.7, why)
         if ratio >= 0.03:
             return Decision("join", 0.8, f"'{j}' is a word")
         if r in PARTICLES:
@@ -497,13 +494,16 @@ def _breaks(text: str) -> list[Break]:
         while i > 0 and not text[i - 1].isspace():
             i -= 1
         left = text[i:hy].lstrip(_OPENERS)
+        if not left[-1:].isalnum() or not _LEFT_WORD.search(left):
+            continue  # a dash or a stray mark, not the end of a word
         specks = (m.group("speck") or "").strip()
         after = _SPACE.match(text, m.end()).end()
         if after >= len(text):
             out.append(Break(hy, after, "end", left, "", specks))
             continue
         gap = text[hy + 1:after]
-        kind: Literal["line", "page", "end"] = "page" if gap.count("\n") + gap.count("\f") > 1 or "\f" in gap else "line"
+        seam = gap.count("\n") > 1 or "\f" in gap
+        kind: Literal["line", "page", "end"] = "page" if seam else "line"
         token = _TOKEN.match(text, after).group()  # type: ignore[union-attr]
         sm = _RIGHT_SPECK.match(text, after)
         if sm:
@@ -535,7 +535,8 @@ def _proposals(text: str, ctx: Context, vocab: Vocabulary, own: dict[int, str]) 
             if b.right_speck and not (d.action == "join" and d.confidence >= 0.8):
                 d = Decision("flag", 0.4, f"'{b.specks}' between the halves: a speck or a quotation mark?")
             else:
-                d = Decision(d.action, d.confidence * 0.9, f"{d.reason}; the speck '{b.specks}' goes with the break")
+                why = f"{d.reason}; the speck '{b.specks}' goes with the break"
+                d = Decision(d.action, d.confidence * 0.9, why)
         if d.action != "flag" and d.confidence < settings.min_confidence:
             d = Decision("flag", d.confidence, f"not sure enough to {d.action}: {d.reason}", d.action)
         return d
@@ -550,13 +551,12 @@ def _proposals(text: str, ctx: Context, vocab: Vocabulary, own: dict[int, str]) 
     links: dict[int, tuple[str, str, str, str, Break]] = {}
     chain_of: dict[int, int] = {}
     members: dict[int, list[int]] = {}  # chain -> its hyphens
+    depth: dict[int, int] = {}  # how many breaks from here to the end of the chain
     troubled: set[int] = set()
-    for b in reversed(_breaks(text)):
+    for b in reversed(doc.cached("dehyphenate.breaks", lambda: _breaks(text))):
         hy_char = text[b.hyphen]
         left_word = b.left_word
         start = b.hyphen - len(left_word)
-        if not left_word[-1:].isalnum() or not _LEFT_WORD.search(left_word):
-            continue  # a dash or a stray mark, not the end of a word
         raw_hy = doc.origin[b.hyphen]
         here = _region_at(raw_hy, regions)
         if here is not None and here[2] in PROTECTED_KINDS:
@@ -594,9 +594,12 @@ def _proposals(text: str, ctx: Context, vocab: Vocabulary, own: dict[int, str]) 
         joined, hyphenated = left_word + right, left_word + hyphen + right
         later = links.get(b.right)
         chain_of[start] = chain_of[b.right] if later is not None else start
-        if later is not None and (d.action == "flag" or later[0] == "flag" or (
-            d.action == "join" and judge(left_word + later[1], later[2], later[3], later[4]).action != later[0]
-        )):
+        depth[start] = depth[b.right] + 1 if later is not None else 1
+        if later is not None and chain_of[start] not in troubled and (
+            d.action == "flag" or later[0] == "flag" or depth[start] > _MAX_CHAIN or (
+                d.action == "join" and judge(left_word + later[1], later[2], later[3], later[4]).action != later[0]
+            )
+        ):
             troubled.add(chain_of[start])
             # its hyphens stay: a suspended hyphen before this word is suspended after all
             joined_at.difference_update(members[chain_of[start]])
@@ -629,6 +632,8 @@ def _proposals(text: str, ctx: Context, vocab: Vocabulary, own: dict[int, str]) 
     return [(kind, p) for kind, p, _ in out]
 
 
+#: no word is broken over more lines than this; a longer chain is debris, left as printed
+_MAX_CHAIN = 4
 _NEXT_TOKEN = re.compile(r"\s+(\S+)")
 _HYPHENATED = re.compile(f"{_ALNUM}[{re.escape(HYPHENS)}]")
 _RIGHT_PART = re.compile(f"{_LETTERS}+|\\d+")

@@ -215,7 +215,7 @@ def _repair(line: str) -> tuple[str, list[tuple[str, str]]]:
     """ftfy's repair of ``line`` and its steps, carried as far as the rest of the stage needs.
 
     Removing a stray control or zero-width character later can bring two halves of a
-    mojibake sequence together ("Ã\x07©"); such a line is repaired now as it will be
+    mojibake sequence together ("Ã\\x07©"); such a line is repaired now as it will be
     then, so a second run finds nothing more to do.
     """
     fix_and_explain, config, _ = _ftfy()
@@ -347,12 +347,14 @@ _ODD_SPACE = re.compile(
     "[\N{NO-BREAK SPACE}\N{OGHAM SPACE MARK}\u2000-\N{HAIR SPACE}\N{NARROW NO-BREAK SPACE}"
     "\N{MEDIUM MATHEMATICAL SPACE}\N{IDEOGRAPHIC SPACE}]"
 )
+
+
 @rule("encoding.odd_spaces")
 def odd_spaces(text: str, ctx: Context) -> Iterator[Edit]:
-    """Turn no-break, thin, hair, figure and ideographic spaces into plain spaces; drop stray
-    zero-width characters (ZWSP, ZWNJ, ZWJ, BOM, word joiner).
+    """Make no-break, thin and other odd spaces plain; drop stray zero-width characters and BOMs.
 
-    Zero-width joiners stay between letters of the scripts that need them (Persian
+    No-break, thin, hair, figure, narrow no-break and ideographic spaces become plain
+    spaces; ZWSP, ZWNJ, ZWJ, word joiners and BOMs inside the text are removed. Zero-width joiners stay between letters of the scripts that need them (Persian
     "می\\u200cخواهم", Devanagari, emoji sequences), and a zero-width space stays between
     Thai words, where it is the only word break.
 
@@ -421,8 +423,10 @@ _WORD_EDGE = re.compile(r"\s")
 
 @rule("encoding.replacement_char")
 def replacement_char(text: str, ctx: Context) -> Iterator[Flag]:
-    """Flag each U+FFFD replacement character (with its word): the letter it stands for was
-    lost before ocrmend read the file; the text is never changed.
+    """Flag each U+FFFD replacement character with its word; the text is never changed.
+
+    The letter it stands for was lost before ocrmend read the file; only a person with the
+    page can say what it was.
 
     >>> from pipeline.rules import try_flags, try_rule
     >>> try_flags(replacement_char, "the Ne\\N{REPLACEMENT CHARACTER}castle coal trade")
@@ -444,8 +448,6 @@ def replacement_char(text: str, ctx: Context) -> Iterator[Flag]:
         start = start - len(before) + (gaps[-1] if gaps else 0)
         after = _WORD_EDGE.search(text, end, min(len(text), end + reach))
         end = after.start() if after else min(len(text), end + reach)
-        while end < len(text) and text[end] == "\N{REPLACEMENT CHARACTER}":
-            end += 1
         last_end = end
         n = text.count("\N{REPLACEMENT CHARACTER}", start, end)
         what = "a character" if n == 1 else f"{n} characters"
