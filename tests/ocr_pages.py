@@ -6,7 +6,6 @@ The text is the project's own, written for these tests.
 """
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,6 +203,3 @@ def random_words(seed: int, n: int) -> str:
     r = random.Random(seed)
     return " ".join(r.choice(words) for _ in range(n))
 
-
-def rotation_sign_note() -> str:
-    return "degrade(angle=a) turns the page counter-clockwise by a; deskew measures +a back" if math.pi else ""

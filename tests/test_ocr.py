@@ -125,3 +125,54 @@ def test_settings_from_a_toml_table():
     with pytest.raises(ConfigError, match="unknown setting"):
         OcrSettings.from_mapping({"dpl": 300})
     assert OcrSettings().fingerprint()["dpi"] == 300
+
+
+def test_print_without_words_is_found_for_a_second_look():
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr_pages import font_path
+    from pipeline.ocr.geometry import uncovered_text
+
+    img = Image.new("L", (1000, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(font_path(), 30)
+    for i in range(10):
+        draw.text((100, 300 + 45 * i), "some lines of print that were never read back", font=font, fill=0)
+    page = np.asarray(img)
+    areas = uncovered_text(page, 200, [])
+    assert len(areas) == 1
+    x0, y0, x1, y1 = areas[0]
+    assert x0 <= 110 and y0 <= 310 and x1 >= 700 and y1 >= 700
+
+    class W:  # a word box over the whole printed area
+        box = (90, 290, 900, 760)
+
+    assert uncovered_text(page, 200, [W()]) == []
+    black = np.full((1200, 1000), 255, np.uint8)
+    black[200:900, 100:900] = 0  # a solid picture is no print
+    assert uncovered_text(black, 200, []) == []
+
+
+def test_geometry_hints_take_furniture_out_through_the_runner_and_replay():
+    """The wiring the lead does: doc.ocr set, the rule run, changes logged and replayable."""
+    from pipeline.config import Config, from_mapping
+    from pipeline.document import Document
+    from pipeline.ocr.integration import annotate_blocks, ocr_rule, ocr_summary
+    from pipeline.rules import Context
+    from pipeline.runner import apply_proposals
+
+    content = page([["RUNNING HEAD"]], [["The miller kept his book", "in green cloth."]], [["17"]])
+    content.hints = {(0, 0, 0): ("header", "top"), (2, 0, 0): ("page_number", "number alone")}
+    ocr = OcrDocument("x")
+    ocr.add_page(content)
+    for config, expect in ((Config(), "The miller kept his book\nin green cloth.\n\n"),
+                           (from_mapping({"keep": "header"}), "RUNNING HEAD\n\nThe miller kept his book\nin green cloth.\n\n")):
+        doc = Document("x", ocr.text)
+        doc.ocr = ocr
+        apply_proposals(doc, "layout.ocr_geometry", ocr_rule(doc.text, Context(doc, config, None)), config)
+        assert doc.text == expect
+        assert {r.kind for r in doc.regions} == {"header", "page_number"}
+    blocks = annotate_blocks([{"kind": "paragraph", "raw": [14, 54]}], ocr)
+    assert blocks[0]["page"] == 1 and blocks[0]["words"][0][0] == "The" and len(blocks[0]["box"]) == 4
+    assert ocr_summary(ocr, OcrSettings())["pages"][0]["words"] == len(ocr.words)
