@@ -13,7 +13,9 @@ Per set:
   overproof-smh  its ground truth is line-aligned and keeps line-end hyphens; before scoring a
                  cleaned text, each ground-truth line-end hyphen is resolved the way the cleaned
                  text resolved the same break (joined / hyphen kept / left): see bench/README.md.
-  acl-dev, bln600  default configuration (one paragraph or sentence a line; no line-end hyphens).
+  acl-dev        cleaned with --keep caption: its ground truth keeps the papers' figure and
+                 table captions ("Figure 2: ...") in the running text.
+  bln600         default configuration (one sentence a line; no line-end hyphens).
 
 Writes bench/out/quality.json (per set and per document) and prints a table.
 """
@@ -34,6 +36,7 @@ SETS = ("oldbooks", "overproof-smh", "acl-dev", "bln600")
 #: per-set options for clean(); anything else runs with the project's configuration as is
 SET_OPTIONS: dict[str, dict[str, Any]] = {
     "oldbooks": {"keep": ("header", "footer", "page_number")},
+    "acl-dev": {"keep": ("caption",)},
 }
 MIRROR_GT_HYPHENS = {"overproof-smh"}
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from statistics import median
-from typing import Callable, Iterator, NamedTuple, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from ..edits import Edit
 from ..rules import Context, rule
@@ -30,18 +29,19 @@ class Settings:
 
     short_line:         a line ending a sentence and shorter than this share of the column's
                         usual width, followed by a new sentence, ends a paragraph
-    verse_line:         lines shorter than this share of the usual width count as verse-like
     long_line:          lines longer than this (characters) are unwrapped paragraphs, not
                         printed lines
     paragraph_lines:    share of the text's characters in long lines from which the text is
                         taken as one paragraph a line (nothing is unwrapped or split)
+    single_lines:       share of the text's characters in blocks of one line from which the
+                        text is taken as one paragraph a line (the clean text looks so)
     min_width_lines:    printed lines needed to measure a column's width
     """
 
     short_line: float = 0.75
-    verse_line: float = 0.8
     long_line: int = 150
     paragraph_lines: float = 0.4
+    single_lines: float = 0.6
     min_width_lines: int = 5
 
 
@@ -89,7 +89,6 @@ _SUSPENDED = re.compile(r"(?:and|or|nor|to|as|&)\b")
 _HEADING_WORD = re.compile(
     r"(?:chapter|part|book|section|appendix|preface|introduction|contents|epilogue|prologue|index|notes)\b", re.I
 )
-_ROMAN = re.compile(r"[IVXLC]+\.?$")
 _SMALL_WORDS = frozenset(
     "a an the and or nor but of in on to for with at by from as vs via into upon over under de la le du des von van".split()
 )
@@ -102,6 +101,7 @@ _STOP = re.compile(r"[.!?]")
 _TRAILING_CLOSERS = re.compile(rf"[{_C}{_S}]+$")
 _ALNUM = re.compile(r"[^\W_]")
 _EOL = re.compile(r"[\n\f]")
+_FORM_FEED = re.compile("\f")
 _LEADING_SPACE = re.compile(r"\s*")
 # a line break with the spaces around it (and any blank lines)
 _BREAK = re.compile(r"[\n\f]\s*")
@@ -109,7 +109,8 @@ _BREAK = re.compile(r"[\n\f]\s*")
 _INNER_SPACES = re.compile(r"  +|[ \t]*\t[ \t]*")
 # at a line end: another line follows with no blank line between
 _SECOND_LINE = re.compile(r"[^\S\n\f]*\n[^\S\n\f]*[^\s]")
-_SPACE_RUN = re.compile(r"[ \t]{2,}|\t")
+# a text starting (after up to three marks) with a lower-case word of two letters or more
+_LOWER_WORD_START = re.compile(r"[\W_]{0,3}[^\W\d_A-Z]{2,}\b")
 
 
 class Line(NamedTuple):
@@ -141,28 +142,29 @@ class Layout:
         self.removed = sorted(removed)
         origin, page_starts = doc.origin, doc.page_starts
         self.raw, self.origin = doc.raw, origin
-        # pages in current positions, walked in step with the lines
-        page_at = [bisect_left(origin, p) for p in page_starts]
+        # pages in current positions, walked in step with the lines: layout's page starts,
+        # and form feeds of the raw text (when layout did not run); raw positions, so that
+        # the pages stay the same whatever a rule before changed
+        starts = set(page_starts)
+        if "\f" in doc.raw:
+            starts.update(m.end() for m in _FORM_FEED.finditer(doc.raw))
+        page_at = sorted(bisect_left(origin, p) for p in starts)
         page_at.append(len(text) + 1)
         # blocks: runs of lines with no blank line between them and of one typed region (or
         # none); a list below the sentence that introduces it is a block of its own
         lines: list[Line] = []
         blocks: list[list[int]] = []
         cur: list[int] = []
-        # a form feed left in the text is a page end too (when layout did not run)
+        # a form feed left in the text (layout did not run) also ends a block
         has_ff = "\f" in text
-        ff_page = page = 0
+        page = 0
         prev_end, prev_keep = -1, -2
         count = text.count
         kp, nkept = 0, len(kept)
         active: list[tuple[int, int, int]] = []
         for m in _LINE.finditer(text):
             s, e = m.span()
-            if has_ff and prev_end >= 0:
-                ff = count("\f", prev_end, s)
-                ff_page += ff
-            else:
-                ff = 0
+            ff = has_ff and prev_end >= 0 and count("\f", prev_end, s) > 0
             while page_at[page] <= s:
                 page += 1
             # typed regions that may cover this line: started before its end, not yet over
@@ -180,7 +182,7 @@ class Layout:
                 if best * 2 < e - s:
                     keep = -1
             i = len(lines)
-            lines.append(Line(s, e, m.group(), page + ff_page, keep))
+            lines.append(Line(s, e, m.group(), page, keep))
             if keep == prev_keep and not ff and count("\n", prev_end, s) < 2:
                 cur.append(i)
             else:
@@ -194,7 +196,7 @@ class Layout:
         #: one paragraph a line: every line break is deliberate. Long lines tell (no printed
         #: line is 150 characters long), and so does prose standing in single-line blocks:
         #: that is what the clean text looks like, whatever its paragraphs' length
-        self.paragraph_per_line = long_chars >= settings.paragraph_lines * total or single_chars >= 0.6 * total
+        self.paragraph_per_line = long_chars >= settings.paragraph_lines * total or single_chars >= settings.single_lines * total
         if not self.paragraph_per_line:
             split: list[list[int]] = []
             for b in blocks:
@@ -214,8 +216,7 @@ class Layout:
 
     # -- column widths ----------------------------------------------------------------------
     def _widths(self) -> None:
-        """The usual length of a printed line, per page: the upper quartile of its lines'
-        lengths (last lines of paragraphs, headings and specks are short; most lines are full).
+        """The usual length of a printed line, per page (see ``_usual_width``).
 
         Every line counts, whatever block it is in, so the measure does not change when
         join_split_paragraphs merges blocks: both rules see the same widths.
@@ -228,32 +229,8 @@ class Layout:
         everything = sorted(w for ws in per_page.values() for w in ws)
         for ws in per_page.values():
             ws.sort()
-        self.doc_width: Optional[float] = _upper_quartile(everything) if len(everything) >= n else None
-        self.page_width = {p: (_upper_quartile(ws) if len(ws) >= n else self.doc_width) for p, ws in per_page.items()}
-        self._page_lengths = per_page
-        self._all_lengths = everything
-
-    def width_without(self, block: list[int]) -> Optional[float]:
-        """The column width measured on the lines around a block, not on the block itself:
-        a poem that is most of its page must not set the measure it is judged by (and in
-        the clean text, where the poem is all that is left in lines, it would)."""
-        page = self.lines[block[0]].page
-        samples = self._page_lengths.get(page, [])
-        own = [len(self.lines[i].text) for i in block if self.lines[i].page == page and self.lines[i].keep < 0]
-        if not own or len(own) * 10 <= len(samples) * 3:
-            return self.page_width.get(page, self.doc_width)
-        n = self.settings.min_width_lines
-        rest = _without(samples, own)
-        if len(rest) >= n:
-            return _upper_quartile(rest)
-        rest = _without(self._all_lengths, own)
-        return _upper_quartile(rest) if len(rest) >= n else None
-
-    def width(self, block: list[int]) -> Optional[float]:
-        """The column width for a block: its page's."""
-        if self.paragraph_per_line:
-            return None
-        return self.page_width.get(self.lines[block[0]].page, self.doc_width)
+        self.doc_width: Optional[float] = _usual_width(everything) if len(everything) >= n else None
+        self.page_width = {p: (_usual_width(ws) if len(ws) >= n else self.doc_width) for p, ws in per_page.items()}
 
     def kind(self, k: int) -> str:
         """The kind of block ``k`` (see ``_block_kind``), worked out on first use."""
@@ -271,14 +248,22 @@ class Layout:
         cached = self._ends.get(k)
         if cached is None:
             block = self.blocks[k]
-            w = self.width(block)
             cached = []
-            if w:
-                limit = self.settings.short_line * w
-                for n, (i, j) in enumerate(zip(block, block[1:])):
-                    a, b = self.lines[i].text, self.lines[j].text
-                    if len(a) < limit and _paragraph_end(a, b):
-                        cached.append(n)
+            for n, (i, j) in enumerate(zip(block, block[1:])):
+                line = self.lines[i]
+                a, b = line.text, self.lines[j].text
+                w = self.page_width.get(line.page, self.doc_width)  # the line's own page
+                if not w or len(a) >= self.settings.short_line * w or not _new_sentence(b):
+                    continue
+                # only a stop after a word of its own: specks ("child. :") and a lone ":" are
+                # read one way on their line and another after the line before (as the
+                # clean text shows them), and the decision must not change between the two
+                toks = a.split()
+                while len(toks) > 1 and _JUNK_TOKEN.fullmatch(toks[-1]):
+                    toks.pop()  # specks after the stop
+                last = toks[-1]
+                if len(last) >= 3 and sum(1 for ch in last if ch.isalpha()) >= 2 and _end_class(a) in ("end", "speck_end"):
+                    cached.append(n)
             self._ends[k] = cached
         return cached
 
@@ -289,7 +274,9 @@ class Layout:
             block = self.blocks[k]
             out, start = [], 0
             for n in self.paragraph_ends(k) + [len(block) - 1]:
-                out.append(" ".join([self.lines[i].text for i in block[start : n + 1]]))
+                # whitespace collapsed, as blank_lines leaves prose: decisions must not
+                # depend on the spaces OCR left
+                out.append(" ".join(_unwrapped([self.lines[i].text for i in block[start : n + 1]]).split()))
                 start = n + 1
             self._pieces[k] = out
         return out
@@ -304,7 +291,9 @@ class Layout:
         if all(_specks(ln.text) for ln in lines):
             return "specks"
         if len(lines) < 2:
-            return "table" if _table_line(lines[0].text) else "prose"
+            # one line is a table row only by its aligned columns: a line of prose with many
+            # numbers in it is still prose (and an unwrapped paragraph may be one)
+            return "table" if len(_TABLE_GAPS.findall(lines[0].text)) >= 2 else "prose"
         if self.paragraph_per_line:
             return "lines"
         texts = [ln.text for ln in lines]
@@ -318,35 +307,14 @@ class Layout:
         return "prose"
 
     def _verse_like(self, block: list[int]) -> bool:
-        """Lines that do not fill the column without ending a paragraph, or verse as it is
-        traditionally set (every line capitalised, most ending on punctuation)."""
-        lines = [self.lines[i] for i in block]
-        texts = [ln.text for ln in lines]
-        if _classic_verse(texts):
-            return True
-        w = self.width_without(block)
-        if w is None:
-            return False
-        limit = self.settings.verse_line * w
-        short = sum(1 for t in texts[:-1] if len(t) < limit)
-        if short < (1 if len(texts) == 2 else 2):
-            return False
-        short_open = sum(
-            1 for a, b in zip(texts, texts[1:]) if len(a) < limit and not _paragraph_end(a, b)
-        )
-        if len(texts) == 2:
-            # two short lines: verse only if the first ends on punctuation (prose in a narrow
-            # box or a smaller type wraps on words and hyphens)
-            return (
-                short_open == 1 and len(texts[1]) < limit and _end_class(texts[0]) in ("comma", "semicolon", "dash", "other")
-            )
-        if short_open < 2 or short_open * 3 < 2 * (len(texts) - 1):
-            return False
-        # lines of one length that wrap on words or hyphens: prose in a narrower column (a
-        # sidebar, a quotation in smaller type), not verse
-        widths = [len(t) for t in texts[:-1]]
-        wraps = sum(1 for t in texts[:-1] if _end_class(t) in ("word", "hyphen", "caps", "digit"))
-        return not (min(widths) >= 0.7 * max(widths) and wraps * 2 >= len(widths))
+        """Verse, told by its own lines (see ``_classic_verse`` and ``_punctuated_verse``).
+
+        Deliberately not by line length against the column: in the clean text the prose
+        around a poem is unwrapped, so the measure a poem was judged by is gone, and a
+        judgement that rested on it could not be made again the same way.
+        """
+        texts = [self.lines[i].text for i in block]
+        return _classic_verse(texts) or _punctuated_verse(texts)
 
     # -- gaps -------------------------------------------------------------------------------
     # A page seam counts as evidence only where the input had a form feed or layout took a
@@ -386,23 +354,46 @@ def _classic_verse(texts: list[str]) -> bool:
     return punct * 5 >= 3 * (n - 1)
 
 
+def _punctuated_verse(texts: list[str]) -> bool:
+    """Three or more lines of uneven length nearly all ending on punctuation (verse set in
+    lower case, an epigraph): wrapped prose ends most lines on a bare word, at one length."""
+    n = len(texts)
+    if n < 3:
+        return False
+    # a cheap count first: a last word of letters only is a bare word end
+    plain = sum(1 for t in texts[:-1] if (w := t[t.rfind(" ") + 1 :]).isalpha() and len(w) > 2)
+    if plain * 5 > n - 1:
+        return False
+    ends = [_end_class(t) for t in texts[:-1]]
+    if "hyphen" in ends:
+        return False
+    bare = sum(1 for e in ends if e in ("word", "caps", "digit"))
+    if bare * 5 > n - 1:
+        return False
+    widths = [len(t) for t in texts[:-1]]
+    return min(widths) < 0.75 * max(widths)
+
+
 def _specks(t: str) -> bool:
     """A line of OCR specks: at most three tokens, no word of three letters, no stop."""
     return len(t.split()) <= 3 and not _WORDISH.search(t)
 
 
-def _upper_quartile(ordered: list[int]) -> float:
-    return ordered[(3 * (len(ordered) - 1)) // 4]
-
-
-def _without(values: list[int], some: list[int]) -> list[int]:
-    """``values`` (sorted) with one occurrence of each of ``some`` taken out."""
-    left = list(values)
-    for v in some:
-        i = bisect_left(left, v)
-        if i < len(left) and left[i] == v:
-            del left[i]
-    return left
+def _usual_width(ordered: list[int]) -> float:
+    """The length most lines share: the median of the largest group of lengths within 20 %
+    of each other. Short lines (paragraph ends, headings, specks) and lines OCR ran across the
+    gutter into the facing page both fall outside it."""
+    best_i, best_j, j = 0, 0, 0
+    n = len(ordered)
+    for i in range(n):
+        if j < i:
+            j = i
+        limit = ordered[i] * 1.2
+        while j + 1 < n and ordered[j + 1] <= limit:
+            j += 1
+        if j - i >= best_j - best_i:
+            best_i, best_j = i, j
+    return ordered[(best_i + best_j) // 2]
 
 
 def _list_start(texts: list[str]) -> Optional[int]:
@@ -456,7 +447,7 @@ def _end_class(t: str) -> str:
     stop, among OCR specks: less sure), 'abbrev' (Mr., e.g., an initial), 'hyphen', 'dash',
     'word' (a lower-case or mixed-case word), 'caps' (an all-capitals word), 'digit',
     'comma', 'semicolon' or 'other'."""
-    t = t.rstrip("*_ ")  # Markdown emphasis closing the line
+    t = t.rstrip("*_ \t")  # Markdown emphasis closing the line
     last = t[t.rfind(" ") + 1 :]
     if len(last) > 2 and last[-2].isalpha():
         # the common cases, without the speck analysis: a word, or a stop after a word
@@ -497,7 +488,7 @@ def _end_class(t: str) -> str:
 def _start_class(t: str) -> str:
     """How a line starts: 'lower', 'upper', 'digit', 'cont' (, ; : ) ] . continuing a
     sentence) or 'other'."""
-    t = t.lstrip("*_ ")
+    t = t.lstrip("*_ \t")
     if not t:
         return "other"
     if t[0] in ",;:.)]}":
@@ -529,11 +520,6 @@ def _new_sentence(t: str) -> bool:
     t = t.lstrip("*_")
     m = _SENTENCE_START.match(t)
     return bool(m) and m.group(1).isupper() and not t.startswith(("(", "[", "{"))
-
-
-def _paragraph_end(a: str, b: str) -> bool:
-    """Line ``a`` ends a sentence and line ``b`` starts a new one."""
-    return _end_class(a) in ("end", "speck_end") and _new_sentence(b)
 
 
 def _maybe_table(joined: str, n: int) -> bool:
@@ -584,12 +570,18 @@ def _heading_like(text: str) -> str:
     return "weak" if capped * 4 >= len(content) * 3 and first[0].isupper() else ""
 
 
+def _glue(a: str, b: str) -> str:
+    """What replaces a line break between the lines ``a`` and ``b`` of one paragraph (every
+    rule that joins lines uses this, so that they all agree on the paragraph's text)."""
+    return _join_text(a, b, _end_class(a)) if a and a[-1] in _BREAK_MARKS else " "
+
+
 def _join_text(a: str, b: str, a_end: str) -> str:
     """What replaces the break between ``a`` and ``b`` when they are one paragraph."""
     if a_end == "hyphen":
         # a hyphen dehyphenation left: keep it as printed, unless it is suspended ("pre- and")
         return " " if _SUSPENDED.match(b) else ""
-    if a_end == "dash" and not a[-2:-1].isspace() and re.match(r"[^\W_]", b):
+    if a_end == "dash" and len(a) > 1 and not a[-2].isspace() and re.match(r"[^\W_]", b):
         return ""  # an em dash closes up to the next word, as printed
     return " "
 
@@ -614,68 +606,161 @@ def join_split_paragraphs(text: str, ctx: Context) -> Iterator[Edit]:
     In wrapped text (printed lines) the two parts become one block, and unwrap_lines then
     turns every line break of it into a space:
 
-    >>> try_rule(join_split_paragraphs, "and the constables went to\\n\\nhim and told him to go away.\\n")
-    'and the constables went to\\nhim and told him to go away.\\n'
+    >>> printed = ("It appeared that the prisoner was drunk,\\nand the constables went to\\n\\n"
+    ...            "him and told him to go away.\\nHe refused, and was locked up.\\n")
+    >>> print(try_rule(join_split_paragraphs, printed))
+    It appeared that the prisoner was drunk,
+    and the constables went to
+    him and told him to go away.
+    He refused, and was locked up.
+    <BLANKLINE>
     >>> try_rule(join_split_paragraphs, "The war ended.\\n\\nThe Alliance's Golden Years\\n\\nFor a period of years\\n")
     "The war ended.\\n\\nThe Alliance's Golden Years\\n\\nFor a period of years\\n"
     """
     lay = _layout(text, ctx)
     lines, blocks, kind = lay.lines, lay.blocks, lay.kind
 
-    # decide on the paragraphs the blocks will be once unwrapped and split, so that the
-    # clean text, where they stand as they are, gets the same answer
-    def first(k: int) -> str:
-        return lay.pieces(k)[0]
-
-    def last(k: int) -> str:
-        return lay.pieces(k)[-1]
-
-    def following(k: int) -> str:
-        ps = lay.pieces(k)
-        if len(ps) > 1:
-            return ps[1]
-        return first(k + 1) if k + 1 < len(blocks) and _is_blank_gap(text, lines[blocks[k][-1]].end, lines[blocks[k + 1][0]].start) else ""
-
-    # the text of the paragraph that ends with block k, when joins made it longer than the
-    # block's own last piece
-    grown: dict[int, str] = {}
-    k = 1
-    while k < len(blocks):
-        tail = lines[blocks[k - 1][-1]].text
-        if k - 1 not in grown and len(tail) >= 20 and _end_class(tail) == "end":
-            k += 1  # the usual case, settled by the last line alone: a sentence ends there
+    # The decisions are made on the paragraphs the text will have once unwrapped, split and
+    # joined, since the clean text shows exactly those and must get the same answers. Units
+    # are those paragraphs' pieces in reading order; a link between two units is a candidate
+    # join or a break that stays.
+    cands: list[tuple[int, int, bool]] = []  # (block before, block after, seam)
+    specks: list[str] = []  # per candidate, the text between the parts once joined
+    for k in range(len(blocks) - 1):
+        tail = lines[blocks[k][-1]].text
+        if len(tail) >= 20 and _end_class(tail) == "end":
+            continue  # the usual case: a sentence ends there, whatever comes before it
+        if kind(k) != "prose":
             continue
-        if kind(k - 1) != "prose" or kind(k) not in ("prose", "specks"):
-            k += 1
-            continue
-        # OCR specks between two parts ("P22 :", "—-"): look past them to the next part
-        c = k
+        # OCR specks ("P22 :", "—-") are looked past, to the next part
+        c = k + 1
         while c < len(blocks) and kind(c) == "specks":
             c += 1
-        if c == len(blocks) or kind(c) != "prose" or any(
-            not _is_blank_gap(text, lines[blocks[j - 1][-1]].end, lines[blocks[j][0]].start) for j in range(k, c + 1)
+        if c == len(blocks) or kind(c) != "prose" or not all(
+            _is_blank_gap(text, lines[blocks[j - 1][-1]].end, lines[blocks[j][0]].start) for j in range(k + 1, c + 1)
         ):
-            k = c + 1
             continue
-        a, b = lines[blocks[k - 1][-1]], lines[blocks[c][0]]
+        a, b = lines[blocks[k][-1]], lines[blocks[c][0]]
         seam = lay.removed_between(a.end, b.start) or lay.form_feed_between(a.end, b.start)
-        a_text = grown.get(k - 1) or last(k - 1)
-        why = _continues(a_text, first(c), seam, lambda: following(c))
-        if why:
-            a_end = _end_class(a_text[-80:])
-            conf = 0.95 if _start_class(first(c)) in ("lower", "cont") else 0.8
-            if len(lay.pieces(c)) == 1:
-                grown[c] = a_text + " " + first(c)
+        cands.append((k, c, seam))
+        seq = [a.text] + [lines[i].text for j in range(k + 1, c) for i in blocks[j]] + [b.text]
+        specks.append("".join(_glue(x, y) + y for x, y in zip(seq, seq[1:]))[: -len(b.text)])
+    if not cands:
+        return
+
+    # Units: the pieces of the blocks on either side of a candidate, in reading order; the
+    # link after each unit is a candidate join, or -1 for a break that stays.
+    units: list[str] = []
+    unit_at: list[tuple[int, int]] = []  # (block, piece)
+    links: list[int] = []
+    by_before = {k: i for i, (k, _, _) in enumerate(cands)}
+    involved = sorted({k for k, _, _ in cands} | {c for _, c, _ in cands})
+    for k in involved:
+        ps = lay.pieces(k)
+        units.extend(ps)
+        unit_at.extend((k, p) for p in range(len(ps)))
+        links.extend([-1] * len(ps))
+        if k in by_before:
+            links[-1] = by_before[k]
+
+    def next_paragraph(u: int) -> str:
+        """The first piece after unit u, in its block or the next prose block."""
+        k, p = unit_at[u]
+        ps = lay.pieces(k)
+        if p + 1 < len(ps):
+            return ps[p + 1]
+        for y in range(k + 1, len(blocks)):
+            if kind(y) == "prose":
+                return lay.pieces(y)[0]
+        return ""
+
+    at = {cand: u for u, cand in enumerate(links) if cand >= 0}  # candidate -> unit before it
+    joined = [False] * len(cands)
+    why = [""] * len(cands)
+    seen: list[Optional[tuple[str, str, str]]] = [None] * len(cands)
+
+    def left_text(u: int) -> str:
+        """The paragraph ending with unit u (its last 120 characters are enough)."""
+        parts, size = [units[u]], len(units[u])
+        while u > 0 and links[u - 1] >= 0 and joined[links[u - 1]] and size <= 120:
+            u -= 1
+            parts.append(_bridge(specks[links[u]]))
+            parts.append(units[u])
+            size += len(units[u]) + len(specks[links[u]]) + 2
+        return "".join(reversed(parts))[-121:]
+
+    def right_run(u: int) -> tuple[str, int]:
+        """The paragraph starting with unit u (its first 120 characters), and its last unit."""
+        parts, size = [units[u]], len(units[u])
+        while links[u] >= 0 and joined[links[u]]:
+            if size <= 120:
+                parts.append(_bridge(specks[links[u]]))
+                parts.append(units[u + 1])
+                size += len(units[u + 1]) + len(specks[links[u]]) + 2
+            u += 1
+        return "".join(parts)[:121], u
+
+    for _ in range(4):
+        changed = False
+        for i, (_, _, seam) in enumerate(cands):
+            u = at[i]
+            a_text = left_text(u)
+            b_text, last_unit = right_run(u + 1)
+            after = next_paragraph(last_unit)
+            key = (a_text, b_text, after)
+            if key == seen[i]:
+                continue
+            seen[i] = key
+            reason = _continues(a_text, b_text, seam, lambda: after)
+            if bool(reason) != joined[i]:
+                changed = True
+            joined[i], why[i] = bool(reason), reason
+        if not changed:
+            break
+
+    for i, (k, c, _) in enumerate(cands):
+        if not joined[i]:
+            continue
+        u = at[i]
+        conf = 0.95 if _start_class(units[u + 1]) in ("lower", "cont") else 0.8
+        for j in range(k + 1, c + 1):
+            p, q = lines[blocks[j - 1][-1]], lines[blocks[j][0]]
+            if not lay.paragraph_per_line:
+                glue = "\n"  # one block now; unwrap_lines turns its line breaks into spaces
+            else:
+                glue = _glue(p.text, q.text)
+            yield Edit(p.end, q.start, glue, why[i] if j == c else why[i] + " (past OCR specks)", confidence=conf)
+            if lay.paragraph_per_line and j < c:
+                # specks of several lines become part of the one-line paragraph too
+                for x, y in zip(blocks[j], blocks[j][1:]):
+                    yield Edit(lines[x].end, lines[y].start, _glue(lines[x].text, lines[y].text), why[i] + " (past OCR specks)", confidence=conf)
+        if lay.paragraph_per_line:
+            # one line of prose now: no runs of spaces or tabs that would make it a table row
             for j in range(k, c + 1):
-                p, q = lines[blocks[j - 1][-1]], lines[blocks[j][0]]
-                if not lay.paragraph_per_line:
-                    glue = "\n"  # one block now; unwrap_lines turns its line breaks into spaces
-                elif j == c == k:
-                    glue = _join_text(p.text, q.text, a_end)
-                else:
-                    glue = " "
-                yield Edit(p.end, q.start, glue, why if j == c else why + " (past OCR specks)", confidence=conf)
-        k = c + 1
+                yield from _collapse_spaces(lines[x] for x in blocks[j])
+
+
+def _bridge(glued: str) -> str:
+    """The text between two joined parts: their glue, and the specks between, collapsed."""
+    if not glued.strip():
+        return glued
+    return (" " if glued[:1].isspace() else "") + " ".join(glued.split()) + (" " if glued[-1:].isspace() else "")
+
+
+def _unwrapped(texts: list[str]) -> str:
+    """Lines joined as unwrap_lines joins them."""
+    out = texts[0]
+    for a, b in zip(texts, texts[1:]):
+        out += _glue(a, b) + b
+    return out
+
+
+def _collapse_spaces(lines: Iterable[Line]) -> Iterator[Edit]:
+    for ln in lines:
+        if "  " in ln.text or "\t" in ln.text:
+            for m in _INNER_SPACES.finditer(ln.text):
+                if m.group() != " ":
+                    yield Edit(ln.start + m.start(), ln.start + m.end(), " ", "run of spaces inside a line of prose")
 
 
 def _continues(a_text: str, b_text: str, seam: bool, after_b: Callable[[], str] = lambda: "") -> str:
@@ -691,12 +776,14 @@ def _continues(a_text: str, b_text: str, seam: bool, after_b: Callable[[], str] 
     if a_end == "end":
         return ""
     if a_end in ("abbrev", "speck_end"):
-        if b_start == "lower" and re.match(r"[^\W\d_]{2,}\b", b_text.lstrip("*_ \"'“‘(")):
+        if b_start == "lower" and _LOWER_WORD_START.match(b_text):
             return "the stop before the break is an abbreviation or an OCR speck, and the next part starts in lower case"
         return ""
     b_heading = _heading_like(b_text)
-    if b_heading == "weak" and _start_class(after_b() or ".") in ("lower", "cont"):
-        b_heading = ""
+    if b_heading == "weak":
+        nxt = after_b()
+        if nxt and _start_class(nxt) in ("lower", "cont"):
+            b_heading = ""
     if a_end == "hyphen":
         if b_start in ("lower", "cont") or (b_start == "upper" and not b_heading):
             return "a line-end hyphen continues in the next part"
@@ -751,19 +838,22 @@ def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
         if lay.paragraph_per_line or len(block) < 2 or lay.kind(k) != "prose":
             continue
         ends = set(lay.paragraph_ends(k))
-        w = lay.width(block)
         for n, (i, j) in enumerate(zip(block, block[1:])):
             a, b = lines[i], lines[j]
             if n in ends:
+                w = lay.page_width.get(a.page, lay.doc_width) or 0
                 yield Edit(
                     a.end, b.start, "\n\n",
-                    f"a line of {len(a.text)} characters in a column of about {round(w or 0)} ends a sentence "
+                    f"a line of {len(a.text)} characters in a column of about {round(w)} ends a sentence "
                     "and a new sentence follows: a paragraph end",
                     confidence=0.8,
                 )
             else:
-                glue = _join_text(a.text, b.text, _end_class(a.text)) if a.text[-1] in _BREAK_MARKS else " "
+                glue = _glue(a.text, b.text)
                 yield Edit(a.end, b.start, glue, "printed line break inside a paragraph", confidence=0.95)
+        # the lines of a paragraph become one line of prose: no runs of spaces or tabs left in
+        # it that would make it look like a table row
+        yield from _collapse_spaces(lines[i] for i in block)
 
 
 @rule("reflow.blank_lines")
