@@ -26,7 +26,7 @@ def test_fragment_text_is_kept_whole_in_its_region() -> None:
     body = (
         "all the robberies alleged being under similar circumstances. The pris-\n"
         "oner was taken into custody, it appeared, on a charge of stealing a\n"
-    )
+    ) * 4
     doc = run_rules(strip + body, stage_rules(["layout", "fragments"]))
     texts = [r.text for r in doc.regions if r.kind == "fragment"]
     assert texts == strip.split("\n")[:6]
@@ -39,7 +39,7 @@ def test_a_strip_is_one_region_per_line() -> None:
     from pipeline import clean
 
     strip = "nd his two\n. They as-\nwaterfall,\nntly going\n; felt com-\nesses were\n\n"
-    body = "all the robberies alleged being under similar circumstances. The pris-\noner was taken.\n"
+    body = "all the robberies alleged being under similar circumstances. The prisoner was\n" * 8
     blocks = [b for b in clean(strip + body).blocks if b["kind"] == "fragment"]
     assert [b["text"] for b in blocks] == strip.split("\n")[:6]
     assert all(not b["in_body"] for b in blocks)

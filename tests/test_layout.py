@@ -142,3 +142,54 @@ def test_a_large_text_is_cleaned_in_linear_time() -> None:
     run_rules(large, rules)
     t2 = time.perf_counter()
     assert (t2 - t1) < 25 * (t1 - t0) + 0.5
+
+
+# -- the promises on generated book pages ------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BODY = (
+    "the prisoner was taken into custody on a charge of stealing a watch and other articles "
+    "from the residence of a lady who said that she had never seen him before in her life and "
+    "that the rings were her mother's illu- sions post- war 1949–50 Kim Il-sung [sic] “Yes.” "
+    "CHAPTER III THE TOWER Mr. Smith ¹ * _ 23 Fig. 2. Courtesy of the Author's Collection."
+).split()
+_HEADS = ["LEAVES FROM OLD NEWSPAPERS", "The Child of the Moat", "BETRAYED ARMENIA", "Law Reports"]
+_STRIP = ["nd his two", ". They as-", "ntly going", "; felt com-", "esses were", "and then tol", "years old, in her evid"]
+
+
+@st.composite
+def book_pages(draw):
+    """A few pages: maybe a head, lines of prose, a strip, a page number; form feeds or blank lines."""
+    pages = []
+    for n in range(draw(st.integers(1, 4))):
+        lines = []
+        if draw(st.booleans()):
+            head = draw(st.sampled_from(_HEADS))
+            lines += [draw(st.sampled_from([head, f"{n + 20} {head}", f"{head} {n + 20}"])), ""]
+        for _ in range(draw(st.integers(1, 16))):
+            # a printed line: 45 to 75 characters, or the short last line of a paragraph
+            words = draw(st.lists(st.sampled_from(_BODY), min_size=8, max_size=16))
+            line = " ".join(words)[:75]
+            if draw(st.integers(0, 5)) == 0:
+                lines += [line[: draw(st.integers(5, 40))].strip() or "the", ""]
+            else:
+                lines.append(line)
+        if draw(st.integers(0, 3)) == 0:
+            lines += [""] + draw(st.lists(st.sampled_from(_STRIP), min_size=1, max_size=8, unique=True)) + [""]
+        if draw(st.booleans()):
+            lines += ["", draw(st.sampled_from([f"( {n + 20} )", f"{n + 20}", f"— {n + 20} —"]))]
+        pages.append("\n".join(lines) + "\n")
+    return draw(st.sampled_from(["\f", "\n"])).join(pages)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(book_pages())
+def test_layout_and_fragments_are_stable_and_replay_on_book_pages(text):
+    rules = stage_rules(["layout", "fragments"])
+    doc = run_rules(text, rules)
+    assert api.replay(text, [c.to_record() for c in doc.changes]) == doc.text
+    for r in doc.regions:
+        assert text[r.raw[0]:r.raw[1]] == r.text or r.kind == "emphasis"
+    again = run_rules(doc.text, rules)
+    assert again.changes == [], [(c.rule, c.before) for c in again.changes]

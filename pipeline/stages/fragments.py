@@ -7,15 +7,19 @@ each such line becomes a ``fragment`` region and is deleted with ``removes="frag
 (``--keep fragment`` leaves them in place). Fragments are never joined, corrected or
 dehyphenated. Blocks that only might be fragments are flagged, not removed.
 
-Evidence, per block of lines (Tesseract puts a blank line around every text region):
-- length: most lines far shorter than the document's printed line;
+Evidence, per zone: a run of neighbouring blocks of short lines (the OCR sets a blank line
+around every text region it finds, and a strip is read as regions of its own):
+- length: most lines far shorter than the document's printed line (a narrow column of
+  whole text, nearly half as long, needs more of the evidence below);
 - cut edges: lines that start with a word's tail or with punctuation (left edge cut), or
-  end on a word's head (right edge cut), judged with the lexicon and the document's words;
+  end on a word's head (right edge cut), judged with the lexicon and the document's own
+  words; a word hyphenated across two lines of the zone is whole text, evidence against;
+- position: a strip sits at a page's edge, beyond the page number or over the head;
 - for one-paragraph-a-line text (Markdown-style OCR), where the body is not wrapped at
-  all: lines wrapped mid-phrase (ending on "the", "and", a hyphen ...);
-- neighbours: small blocks next to a fragment block on the same page go with it.
+  all: lines wrapped mid-phrase (ending on "the", "and", a hyphen ...).
 Verse, lists, tables, headings, epigraphs and title pages have short lines too; their lines
-begin and end on whole words and phrases, which keeps them out.
+begin and end on whole words and phrases, which keeps them out. Zones with some of the
+evidence but not enough are flagged for a person.
 """
 from __future__ import annotations
 
@@ -39,9 +43,11 @@ class Settings:
     min_cut_share:  share of a block's lines cut at an edge that makes it a fragment block
     flag_cut_share: a lower share that makes it a flag instead
     unwrapped_width: printed-line length assumed for one-paragraph-a-line text
+    min_body_lines: fewer body-width lines than this leave nothing to measure a strip against
     """
 
     short_ratio: float = 0.62
+    min_body_lines: int = 8
     min_cut_share: float = 0.25
     flag_cut_share: float = 0.12
     unwrapped_width: float = 72.0
@@ -95,12 +101,15 @@ class Detector:
 
     # -- word knowledge ------------------------------------------------------------------
     def vocab(self) -> Counter[str]:
-        """Words of the document (a name the book uses is a word); counted once per document."""
+        """Words of the document's body lines (a name the book uses is a word; a strip's
+        repeated word tails are not): counted once per document, on its raw text."""
         if self._vocab is None:
             doc = self.ctx.doc
             vocab = _VOCAB.get(doc)
             if vocab is None:
-                vocab = Counter(_WORDS.findall(doc.raw.lower()))
+                lines = doc.raw.lower().split("\n")
+                limit = self.s.short_ratio * LineTable._printed_width([len(x) for x in lines if x.strip()])
+                vocab = Counter(_WORDS.findall("\n".join(x for x in lines if len(x) >= limit)))
                 _VOCAB[doc] = vocab
             self._vocab = vocab
         return self._vocab
@@ -136,10 +145,10 @@ class Detector:
         """The line ends on a word's head (no hyphen): its right edge was cut."""
         if s.endswith(("-", "—", "–")):
             return False
-        m = _LAST_TOKEN.search(s)
-        if not m or m.end(1) < len(s) - 2:
+        core = s.rstrip(_TRAILING)
+        if len(s) - len(core) > 2 or not core or not core[-1].isalpha():
             return False
-        w = m.group(1)
+        w = _last_word(core)
         if not w.islower():
             return False
         return not self.is_word(w)
@@ -202,33 +211,32 @@ class Detector:
             return "furniture"
         if all(layout.title_like(x) for x in texts) and not any(self.left_cut(x) for x in texts):
             # a title, a head, a title page; a lone capitalised scrap inside a strip joins it
-            return "title" if n == 1 and len(texts[0]) < 0.5 * self.short_limit + 8 else "stop"
+            return "title" if n == 1 and len(texts[0]) < 12 else "stop"
         return "short"
 
     def zones(self) -> list[list[int]]:
-        """Runs of neighbouring short blocks on one page."""
+        """Runs of neighbouring blocks of short lines (block indices), with ``self.kinds``."""
         t = self.t
         kinds = [self.block_kind(b) for b in range(len(t.blocks))]
         self.kinds = kinds
         # a short title-like scrap belongs to a strip only with strip on both sides
         for b, k in enumerate(kinds):
             if k == "title":
-                beside = [
-                    x for x in (b - 1, b + 1)
-                    if 0 <= x < len(kinds) and kinds[x] in ("short", "junk") and t.page_of_block[x] == t.page_of_block[b]
-                ]
+                beside = [x for x in (b - 1, b + 1) if 0 <= x < len(kinds) and kinds[x] in ("short", "junk")]
                 # a scrap of two or three letters ("EN") goes with the strip it stands beside
                 tiny = len(_ALNUM.findall(t.texts[t.blocks[b][0]])) <= 3
                 kinds[b] = "short" if len(beside) == 2 or (tiny and beside) else "stop"
+        # a strip may run on across a page break (the foot of one page, the top of the next):
+        # it is one zone, judged as one, with or without the break in the text
         out: list[list[int]] = []
         cur: list[int] = []
         for b, k in enumerate(kinds):
-            if k in ("short", "junk") and (not cur or t.page_of_block[cur[-1]] == t.page_of_block[b]):
+            if k in ("short", "junk"):
                 cur.append(b)
                 continue
             if cur:
                 out.append(cur)
-            cur = [b] if k in ("short", "junk") else []
+            cur = []
         if cur:
             out.append(cur)
         return out
@@ -245,6 +253,7 @@ class Detector:
             if kinds[b] == "long":
                 before = False
                 break
+        page = t.page_of_block[zone[-1]]
         for b in range(zone[-1] + 1, len(t.blocks)):
             if t.page_of_block[b] != page or kinds[b] == "furniture":
                 break
@@ -277,7 +286,17 @@ class Detector:
         debris = [t.blocks[b] for b in zone if self.kinds[b] == "junk"]
         if t.paragraph_style:
             wrap = sum(1 for x in texts if self.wraps(x))
-            if n >= 3 and wrap / n >= 0.3 and caps < 0.8 and not _title_block(texts):
+            # half-lines of a printed page: a line's worth of words, some hyphenated or cut
+            broken = sum(1 for x in texts if layout.ends_with_hyphen(x)) + left + right
+            median = sorted(len(x) for x in texts)[n // 2]
+            if (
+                n >= 3
+                and wrap / n >= 0.3
+                and broken >= max(2, 0.1 * n)
+                and median >= 20
+                and caps < 0.8
+                and not _title_block(texts)
+            ):
                 return Verdict(
                     "fragment",
                     f"{n} short lines wrapped mid-phrase ({wrap} end on a function word or hyphen) "
@@ -296,7 +315,8 @@ class Detector:
         need = self.s.min_cut_share + (0.15 if median >= 0.42 else 0) + 0.15 * rejoined + (0 if edge else 0.1)
         if caps >= 0.85:
             need = max(need, 0.45)
-        if share >= need:
+        # one odd line start in a handful proves nothing (and reflow may move it between blocks)
+        if share >= need and cut >= 2:
             where = "at the page edge, " if edge else ""
             return Verdict(
                 "fragment",
@@ -317,11 +337,31 @@ class Detector:
     def run(self) -> dict[int, Verdict]:
         """Zone index (its first block) -> verdict."""
         out: dict[int, Verdict] = {}
-        for zone in self.zones():
+        # a strip is told from the page's own text: without a body of printed lines of
+        # some length there is nothing to measure it against
+        if self.width < 30:
+            return out
+        body = sum(1 for x in self.t.texts if len(x) >= 0.8 * self.width)
+        if body < (3 if self.t.paragraph_style else self.s.min_body_lines):
+            return out
+        zones = self.zones()
+        for zone in zones:
             v = self.judge_zone(zone)
             if v is not None:
                 out[zone[0]] = v
         return out
+
+
+#: what may follow a line's last word: punctuation, quotes, brackets, OCR specks
+_TRAILING = " \t.,;:!?\"'”’»)]}|*°"
+
+
+def _last_word(core: str) -> str:
+    """The run of letters a line (stripped of trailing punctuation) ends with."""
+    k = len(core)
+    while k > 0 and core[k - 1].isalpha():
+        k -= 1
+    return core[k:]
 
 
 def _starts_upper(s: str) -> bool:
@@ -362,7 +402,7 @@ def truncated_column(text: str, ctx: Context) -> Iterator[Edit | Flag | Region]:
     >>> from pipeline.rules import try_rule
     >>> strip = "nd his two\\n. They as-\\nwaterfall,\\nntly going\\n; felt com-\\nesses were\\n\\n"
     >>> body = ("The prisoner was taken into custody, it appeared, on a charge of stealing a\\n"
-    ...         "watch, and other articles, from the residence of Miss Keene, of Lee.\\n")
+    ...         "watch, and other articles, from the residence of Miss Keene, of Lee.\\n") * 5
     >>> try_rule(truncated_column, strip + body) == "\\n" + body
     True
     >>> verse = "Never are there two suns in the heaven,\\nNever should there be two emperors.\\n\\n"
@@ -371,28 +411,31 @@ def truncated_column(text: str, ctx: Context) -> Iterator[Edit | Flag | Region]:
     """
     table = layout.line_table(text, ctx)
     protected = _protected_spans(ctx)
-    for b, v in sorted(detect(text, ctx).items()):
-        first, last = table.blocks[b]
-        if _overlaps(protected, table.starts[first], table.ends[last]):
-            continue
+    for _, v in sorted(detect(text, ctx).items()):
         if v.kind == "flag":
-            yield Flag(table.starts[first], table.ends[last], v.reason, "info")
+            yield Flag(table.starts[min(v.lines)], table.ends[max(v.lines)], v.reason, "info")
             continue
         in_debris = {i for f, l in v.debris for i in range(f, l + 1)}
         units = [(i, i) for i in v.lines if i not in in_debris] + list(v.debris)
         for f, l in sorted(units):
+            if layout._touches(protected, table.starts[f], table.ends[l]):
+                continue  # a heading or an epigraph is the body's, however short its lines
             yield Region("fragment", table.starts[f], table.ends[l], {"reason": v.reason})
             ds, de = table.starts[f], table.line_span_with_break(l)[1]
             yield Edit(ds, de, "", f"truncated line: {v.reason}", v.confidence, removes="fragment")
 
 
 def _protected_spans(ctx: Context) -> list[tuple[int, int]]:
+    """Current spans of the regions fragments never overlap, sorted and disjoint."""
     doc = ctx.doc
-    return sorted(doc.current_span(r.raw) for r in doc.regions if r.kind in _PROTECTED)
-
-
-def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(a < e and s < b for a, b in spans)
+    spans = sorted(doc.current_span(r.raw) for r in doc.regions if r.kind in _PROTECTED)
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
 
 
 RULES = (truncated_column,)

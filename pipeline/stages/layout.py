@@ -16,18 +16,15 @@ from __future__ import annotations
 import re
 import weakref
 from bisect import bisect_left, bisect_right, insort
-from itertools import accumulate
-from operator import add
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator, Sequence
+from itertools import accumulate
+from operator import add
+from typing import Iterator, Sequence
 
-from ..edits import Edit, Flag, Region
+from ..edits import Edit, Region
 from ..rules import Context, rule
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..lexicon import Lexicon
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ CHAPTER_LINE = re.compile(
 )
 #: where a chapter line may start (checked line by line with CHAPTER_LINE)
 _CHAPTER_ANYWHERE = re.compile(
-    r"^[^\S\n]*[\W_]{0,3}(?:CHAPTER|Chapter|BOOK|Book|PART|Part|SECTION|Section|LETTER|APPENDIX|Appendix|"
+    r"^[^\S\n]*[^\w\n]{0,3}_?(?:CHAPTER|Chapter|BOOK|Book|PART|Part|SECTION|Section|LETTER|APPENDIX|Appendix|"
     r"PROLOGUE|Prologue|EPILOGUE|Epilogue|INTRODUCTION|PREFACE|Preface|CONTENTS)\b",
     re.M,
 )
@@ -156,6 +153,7 @@ def upper_share(s: str) -> float:
 
 
 _OCR_DIGITS = str.maketrans("lIO", "110")
+_ROMAN = re.compile(r"[IVXLCDM]+|[ivxlcdm]+")
 
 
 def page_number_value(s: str) -> str | None:
@@ -191,7 +189,8 @@ def head_with_number(s: str, max_chars: int) -> tuple[str, str] | None:
         if m:
             title = m.group("title").strip(" :.,|!—–-_'‘’")
             if (
-                len(_ALNUM.findall(title)) >= 3
+                any(len(w) >= 3 and not _ROMAN.fullmatch(w) for w in _WORD.findall(title))
+                and title[:1] not in "“\"«"
                 and int(m.group("n")) < 1000
                 and not _YEAR_OR_END_DIGIT.search(title)
                 and not _MONTH_END.search(title)
@@ -304,18 +303,11 @@ class LineTable:
             return self.starts[i], self.starts[i + 1]
         return (self.starts[i] - 1 if i > 0 else 0), self.ends[i]
 
-    def pages(self) -> list[list[int]]:
-        """Block indices per page."""
-        out: list[list[int]] = [[] for _ in range(self.n_pages)]
-        for b, p in enumerate(self.page_of_block):
-            out[p].append(b)
-        return out
-
 
 def line_table(text: str, ctx: Context) -> LineTable:
     """The shared line table of this text version (page starts mapped to current offsets)."""
     doc = ctx.doc
-    settings = ctx.settings if isinstance(ctx.settings, Settings) else Settings()
+    settings = _settings(ctx)
 
     def make() -> LineTable:
         starts = [doc.current_pos(r) for r in doc.page_starts]
@@ -325,7 +317,10 @@ def line_table(text: str, ctx: Context) -> LineTable:
 
 
 def _settings(ctx: Context) -> Settings:
-    return ctx.settings if isinstance(ctx.settings, Settings) else Settings()
+    """This stage's settings, also when a rule of the fragments stage asks for the line table."""
+    if isinstance(ctx.settings, Settings):
+        return ctx.settings
+    return ctx.config.stage_settings("layout", Settings)
 
 
 #: raw starts of the fragment lines of each document, found once for the layout stage
@@ -435,6 +430,7 @@ class FurnitureFinder:
         p = plain(s)
         return (
             len(p) <= self.s.head_max_chars
+            and not ends_with_hyphen(p)
             and not _SECTION_NUMBER.match(p)
             and len(norm_head(p)) >= 4
             and title_like(p)
@@ -500,18 +496,24 @@ class FurnitureFinder:
         def repeated(p: int, i: int) -> bool:
             return repeats.get(i, False)
 
-        confirmed: set[int] = set()
+        # pages whose top shows a running head for sure: with its page number counts twice
+        confirmed: Counter[int] = Counter()
         for p in range(t.n_pages):
             for i in tops[p]:
                 s = t.texts[i]
-                if head_with_number(s, self.s.head_max_chars) or (self._headish(s) and repeated(p, i)):
-                    confirmed.add(p)
+                if head_with_number(s, self.s.head_max_chars):
+                    confirmed[p] = 2
+                elif self._headish(s) and repeated(p, i) and self._single_or_over_prose(i):
+                    confirmed[p] = max(confirmed[p], 1)
+        total = sum(confirmed.values())
         for p in range(t.n_pages):
             # a chapter's opening page prints its titles at the top, not a running head
             opening = any(CHAPTER_LINE.match(plain(t.texts[i])) for i in tops[p])
             for x, i in enumerate(tops[p]):
-                # guess only at the very top: a heading may stand under the head
-                guess = x == 0 and bool(confirmed - {p}) and p > 0 and not opening
+                # guess only at the very top (under a page number at most): a heading may
+                # stand under the head
+                first = all(self.found.get(j) and self.found[j].kind == "page_number" for j in tops[p][:x])
+                guess = first and total - confirmed[p] >= 2 and p > 0 and not opening
                 f = self._classify(p, i, top=True, repeated=repeated if not opening else _never, guess=guess)
                 if f is None:
                     break
@@ -527,6 +529,17 @@ class FurnitureFinder:
         self._interior(repeated)
         self._drop_lone_years()
         self._drop_out_of_sequence()
+
+    def _single_or_over_prose(self, i: int) -> bool:
+        """A head is a line of its own: alone in its block, or over running text (not the
+        first line of a two-line title such as "THE CHILD OF THE" / "MOAT")."""
+        t = self.t
+        first, last = t.blocks[t.block_of[i]]
+        if first == last:
+            return True
+        if i == first:
+            return _prose(t.texts[i + 1])
+        return i == last
 
     def _drop_out_of_sequence(self) -> None:
         """A head's number that does not follow the book's page numbering is a section's number
@@ -544,6 +557,11 @@ class FurnitureFinder:
         for i, f in list(self.found.items()):
             if f.kind != "page_number" and f.number and f.number.isdigit() and i not in self._repeated:
                 if abs(int(f.number) - t.page_of_block[t.block_of[i]] - offset) > 1:
+                    # a head in capitals standing inside a sentence keeps its place all the same
+                    if upper_share(t.texts[i]) >= 0.8 and self._inside_sentence(
+                        self._text_line(i, -1), self._text_line(i, +1)
+                    ):
+                        continue
                     del self.found[i]
 
     def _drop_lone_years(self) -> None:
@@ -600,12 +618,15 @@ class FurnitureFinder:
         edge = "header" if top else "footer"
         if hn:
             return Furniture(edge, i, f"running {'head' if top else 'foot'} with its page number {hn[0]}", hn[0])
-        if self._headish(s) and repeated(p, i):
+        if self._headish(s) and repeated(p, i) and self._single_or_over_prose(i):
             return Furniture(edge, i, f"title-like line repeated at the {'top' if top else 'foot'} of other pages")
         if not top and _signature_mark(s):
             return Furniture("footer", i, "printer's mark at the page foot")
-        if top and guess and self._headish(s) and t.blocks[t.block_of[i]][0] == t.blocks[t.block_of[i]][1]:
-            return Furniture("header", i, "title-like line at the page top, where this book prints its running heads")
+        if top and guess and self._headish(s):
+            first, last = t.blocks[t.block_of[i]]
+            # glued to the text under it, only a head in capitals is told from a first line
+            if first == last or (i == first and upper_share(s) >= 0.8 and _prose(t.texts[i + 1])):
+                return Furniture("header", i, "title-like line at the page top, where this book prints its running heads")
         return None
 
     # -- no form feeds: judge single-line blocks by what they are and where they stand -------
@@ -627,19 +648,17 @@ class FurnitureFinder:
         ]
         values.sort()
         pos = {b: k for k, b in enumerate(tb)}
-        for i, v in numbers:
-            near = _has_neighbour(values, v)
-            if v >= 1000 and not near:
-                continue  # "1849" alone is a year; a thousand-page book numbers its pages in a run
-            # a number alone is a page number if others follow it in a run, if it stands
-            # inside a sentence, or at the very end of the text
-            if near or self._interrupts(pos[t.block_of[i]]) or i == self._last_text_line():
-                self.found[i] = Furniture("page_number", i, "page number alone on its line", str(v))
         heads: dict[int, str] = {}
         numbered: dict[int, str] = {}  # block -> page number printed with the head
-        for b in single:
+        glued = {
+            b for b in tb
+            if t.blocks[b][0] != t.blocks[b][1] and _prose(t.texts[t.blocks[b][0] + 1])
+            and len(t.texts[t.blocks[b][0]]) <= self.s.head_max_chars + 6
+        }
+        number_lines = {j for j, _ in numbers}
+        for b in [*single, *glued]:
             i = t.blocks[b][0]
-            if i in self.found:
+            if i in number_lines:
                 continue
             k = pos[b]
             if k > 0 and CHAPTER_LINE.match(plain(t.texts[t.blocks[tb[k - 1]][0]])):
@@ -657,51 +676,102 @@ class FurnitureFinder:
         keys = list(heads)
         alike = similar([heads[b] for b in keys], self.s.repeat_ratio)
         twins_of = {b: [keys[j] for j in alike[k]] for k, b in enumerate(keys)}
+        # what is found first (a page number, a head) is looked past when judging the rest:
+        # go round until nothing more is found, so the order of the lines does not matter
+        for _ in range(4):
+            before = len(self.found)
+            self._block_numbers(numbers, values, pos)
+            self._block_heads(keys, heads, numbered, glued, twins_of, titles, pos, values)
+            for b in single:
+                i = t.blocks[b][0]
+                if i not in self.found and _signature_mark(t.texts[i]) and self._near_furniture(pos[b]):
+                    self.found[i] = Furniture("footer", i, "printer's mark beside a page number")
+            if len(self.found) == before:
+                break
+        self._find_seams()
+
+    def _block_numbers(self, numbers: list[tuple[int, int]], values: list[int], pos: dict[int, int]) -> None:
+        t = self.t
+        for i, v in numbers:
+            if i in self.found:
+                continue
+            near = _has_neighbour(values, v)
+            if v >= 1000 and not near:
+                continue  # "1849" alone is a year; a thousand-page book numbers its pages in a run
+            # a number alone is a page number if others follow it in a run or if it stands
+            # inside a sentence (without form feeds nothing else tells it from a number
+            # that is data)
+            alone = t.blocks[t.block_of[i]][0] == i == t.blocks[t.block_of[i]][1]
+            if near or (alone and self._interrupts(pos[t.block_of[i]])):
+                self.found[i] = Furniture("page_number", i, "page number alone on its line", str(v))
+
+    def _block_heads(self, keys, heads, numbered, glued, twins_of, titles, pos, values) -> None:
+        t = self.t
         for b in keys:
             i = t.blocks[b][0]
+            if i in self.found:
+                continue
             k = pos[b]
             n = heads[b]
-            interrupts = self._interrupts(k)
+            interrupts = self._interrupts(k) if b not in glued else self._line_interrupts(k, i)
             twins = twins_of[b]
             seam_near = self._near_furniture(k)
+            if b in glued:
+                # the first line of a paragraph may be title-like: a glued head must repeat,
+                # in capitals or with its page number, or stand inside a sentence
+                caps = upper_share(t.texts[i]) >= 0.8
+                in_run = b in numbered and _has_neighbour(values, int(numbered[b]))
+                if (twins and (b in numbered or caps or len(twins) >= 2 or any(x in numbered for x in twins))) or (
+                    b in numbered and (n in titles or (interrupts and (in_run or caps)))
+                ):
+                    self.found[i] = Furniture(
+                        "header", i, "running head glued to the text under it, repeated on other pages", numbered.get(b)
+                    )
+                continue
             if b in numbered:
                 # "1 Introduction" is a section heading; a head's page number is corroborated
                 # by the head printed again, by the chapter title, or by standing in a sentence
-                if twins or n in titles or interrupts:
+                # (in capitals, or numbered in a run with the other page numbers)
+                in_run = _has_neighbour(values, int(numbered[b]))
+                if twins or n in titles or (interrupts and (in_run or upper_share(t.texts[i]) >= 0.8)):
                     self.found[i] = Furniture("header", i, f"running head with its page number {numbered[b]}", numbered[b])
-            elif interrupts and (upper_share(t.texts[i]) >= 0.8 or any(x in numbered for x in twins)):
+            elif interrupts and (upper_share(t.texts[i]) >= 0.8 or twins or n in titles):
                 self.found[i] = Furniture("header", i, "title-like line interrupting a sentence: a running head at a page seam")
-            elif twins and (len(twins) >= 2 or seam_near or any(self._interrupts(pos[x]) or self._near_furniture(pos[x]) for x in twins)):
+            elif twins and (
+                len(twins) >= 2 or seam_near or any(self._interrupts(pos[x]) or self._near_furniture(pos[x]) for x in twins)
+            ):
                 self.found[i] = Furniture("header", i, f"title-like line repeated {len(twins) + 1} times at page seams")
             elif n in titles and seam_near:
                 self.found[i] = Furniture("header", i, "the chapter title repeated at a page seam")
             elif any(x in numbered for x in twins):
                 self.found[i] = Furniture("header", i, "the same words as a running head printed with its page number")
-        for b in single:
-            i = t.blocks[b][0]
-            if i not in self.found and _signature_mark(t.texts[i]) and self._near_furniture(pos[b]):
-                self.found[i] = Furniture("footer", i, "printer's mark beside a page number")
-        self._find_seams()
-
-    def _last_text_line(self) -> int:
-        tb = self.text_blocks
-        return self.t.blocks[tb[-1]][1] if tb else -1
 
     def _interrupts(self, k: int) -> bool:
         """The block at position ``k`` of the text blocks stands inside a sentence."""
-        t, tb = self.t, self.text_blocks
-        # furniture already found stands between pages, not in the sentence: look past it
-        j = k - 1
-        while j >= 0 and t.blocks[tb[j]][1] in self.found:
-            j -= 1
-        m = k + 1
-        while m < len(tb) and t.blocks[tb[m]][0] in self.found:
-            m += 1
-        if j < 0 or m >= len(tb):
+        first, last = self.t.blocks[self.text_blocks[k]]
+        return self._inside_sentence(self._text_line(first, -1), self._text_line(last, +1))
+
+    def _text_line(self, i: int, step: int) -> int | None:
+        """The nearest line of running text before (step -1) or after (+1) line ``i``: past
+        blank lines, fragments and the furniture already found, which stand between pages,
+        not in the sentence."""
+        t, found, frag = self.t, self.found, self.frag
+        j = i + step
+        while 0 <= j < t.n:
+            if t.texts[j] and j not in found and j not in frag:
+                return j
+            j += step
+        return None
+
+    def _inside_sentence(self, before: int | None, after: int | None) -> bool:
+        if before is None or after is None:
             return False
-        prev = t.texts[t.blocks[tb[j]][1]]
-        nxt = t.texts[t.blocks[tb[m]][0]]
+        prev, nxt = self.t.texts[before], self.t.texts[after]
         return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev)) and _prose(prev)
+
+    def _line_interrupts(self, k: int, i: int) -> bool:
+        """Line ``i``, first of the block at position ``k``, stands inside a sentence."""
+        return self._inside_sentence(self._text_line(i, -1), self._text_line(i, +1))
 
     def _near_furniture(self, k: int, kinds: tuple[str, ...] = ("page_number", "header")) -> bool:
         t, tb = self.t, self.text_blocks
@@ -1284,13 +1354,16 @@ _SUPERSCRIPT_MARK = re.compile(r"[" + SUPERSCRIPT_DIGITS + r"]+")
 #: a word, maybe its closing punctuation, and a note number glued on: "war.23", "Moscow12"
 _GLUED_MARK = re.compile(r"\d{1,3}(?![^\s,;:])")
 _NOT_MARK_BEFORE = re.compile(r"(?:\b(?:No|no|Vol|vol|pp?|ch|art|fig|Fig|sec|Sec|Nos|vols?)\.|§)$")
+_MARK_AFTER = frozenset(".,;:!?”\"’')]…")
 _UNIT = frozenset("m cm mm km ft in yd mi sq kg g mg lb oz s ms".split())
 
 
 @rule("layout.footnote_marker")
 def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
-    """Take footnote reference markers out of the body: superscript digits after a word or
-    punctuation ("eternal.”¹"), and digits glued to a word's end where the document has notes.
+    """Take footnote reference markers out of the body (regions of kind footnote_marker).
+
+    Superscript digits after a word or its punctuation ("eternal.”¹"), and digits glued to a
+    word's end ("war.23") where the document has notes or the numbers run in sequence.
 
     Numbers that are data stay: years, "38th", "1949–50", "50,000", "MiG-15", "km²".
 
@@ -1302,8 +1375,11 @@ def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
     True
     """
     for m in _SUPERSCRIPT_MARK.finditer(text):
-        if m.start() == 0 or text[m.start() - 1].isspace():
-            continue  # a note's own number, at the start of the note
+        c = text[m.start() - 1] if m.start() else " "
+        # a mark follows a word or its closing punctuation; after a space it is a note's own
+        # number, after a digit an exponent, after a hyphen debris
+        if not (c.isalpha() or c in _MARK_AFTER):
+            continue
         before = text[max(0, m.start() - 12):m.start()]
         word = re.search(r"[^\W\d_]+$", before)
         if word and (len(word.group()) < 3 or word.group().lower() in _UNIT) and not re.search(r"[.,;:!?”\"’)]$", before):
@@ -1358,8 +1434,9 @@ _EMPHASIS_INNER = re.compile(r"^(?:[^\W\d_]|[“\"‘'(\[¿¡])(?:[\s\S]*[\w.,!?
 
 @rule("layout.emphasis")
 def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
-    """Take Markdown emphasis markup (``**bold**``, ``*italic*``, ``_italic_``) out of the
-    text; the words stay, typed as an emphasis region.
+    """Take Markdown emphasis markup out of the text; the words stay, typed as emphasis.
+
+    ``**bold**``, ``*italic*``, ``_italic_``.
 
     Asterisks that are not markup stay: a footnote's "*", "5 * 3", "as*".
 
@@ -1413,4 +1490,37 @@ def _touches(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return False
 
 
-RULES = (form_feed, page_seam, page_furniture, footnote, caption, heading, epigraph, footnote_marker, emphasis)
+@rule("layout.furniture_recheck")
+def furniture_recheck(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take out page furniture that shows only once captions and footnotes are out.
+
+    A head that stood over a legend now stands inside the sentence the legend interrupted.
+
+    Cleaning the clean text again must change nothing; this is that second look, in the same run.
+
+    >>> from pipeline.runner import run_rules
+    >>> body = "the prisoner was taken into custody, it appeared, on a charge of stealing a\\n" * 3
+    >>> text = body + "\\nOLD NEWSPAPERS\\n\\nFig. 2. A corset of the year 1790.\\n\\nwatch from the house.\\n"
+    >>> "OLD NEWSPAPERS" in run_rules(text, [page_furniture, caption]).text
+    True
+    >>> "OLD NEWSPAPERS" in run_rules(text, [page_furniture, caption, furniture_recheck]).text
+    False
+    >>> run_rules("He said no.\\n\\nThat was all.\\n", [furniture_recheck]).text
+    'He said no.\\n\\nThat was all.\\n'
+    """
+    doc = ctx.doc
+    typed = {r.raw[0] for r in doc.regions if r.kind in ("header", "footer", "page_number")}
+    table = line_table(text, ctx)
+    for p in page_furniture(text, ctx):
+        # furniture kept in place (--keep) was typed the first time round
+        if doc.origin[p.start] not in typed and not (isinstance(p, Edit) and doc.origin[_line_start(table, p.start)] in typed):
+            yield p
+
+
+def _line_start(table: LineTable, pos: int) -> int:
+    return table.starts[bisect_right(table.starts, pos) - 1]
+
+
+RULES = (
+    form_feed, page_seam, page_furniture, footnote, caption, heading, epigraph, furniture_recheck, footnote_marker, emphasis,
+)
