@@ -3,21 +3,29 @@
 >>> from pipeline import clean
 >>> clean("The illu-\\nsions of youth").text
 'The illusions of youth\\n'
+
+A page image or PDF given as a path (``pathlib.Path("scan.tif")``) is OCRed first
+(``pipeline.ocr``, settings from ``[tool.ocrmend.ocr]``) and its text cleaned with the page
+geometry at hand; ``clean_ocr`` cleans an ``OcrDocument`` read earlier.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from . import __version__, changelog, runner
 from .config import Config, from_mapping
 from .decoding import decode
 from .document import Document
-from .errors import InputError
+from .errors import InputError, MissingDependency
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ocr import OcrDocument, OcrSettings
 
 Source = Union[str, bytes, "os.PathLike[str]"]
 
@@ -35,18 +43,31 @@ class Result:
     changes: list[dict[str, Any]] = field(repr=False)
     flags: list[dict[str, Any]] = field(repr=False)
     pages: int = 1
+    #: for a page image: how its pages were read (``"ocr"`` in ``NAME.json``); None for text
+    ocr: dict[str, Any] | None = field(default=None, repr=False)
+    #: for a page image: the ``OcrDocument`` behind ``raw`` (words, boxes, confidences)
+    ocr_document: Any = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
         return self.text != self.raw
 
+    @property
+    def raw_file(self) -> str | None:
+        """For a page image, the file its raw (OCR) text is written to beside the outputs:
+        ``NAME.ocr.txt``, the text the change log replays from."""
+        return f"{self.name}.ocr.txt" if self.ocr is not None else None
+
     def header(self) -> dict[str, Any]:
-        return {
+        head = {
             "document": self.name,
             "encoding": self.encoding,
             "tool": {"name": "ocrmend", "version": __version__},
             "config": self.config.fingerprint(),
         }
+        if self.raw_file:
+            head["raw_file"] = self.raw_file
+        return head
 
     def log_records(self) -> list[dict[str, Any]]:
         return [{"kind": "header", "schema": changelog.SCHEMA_VERSION, **self.header()}, *self.changes, *self.flags]
@@ -81,6 +102,7 @@ class Result:
             "schema": changelog.SCHEMA_VERSION,
             **self.header(),
             "summary": self.summary(),
+            **({"ocr": self.ocr} if self.ocr is not None else {}),
             "blocks": self.blocks,
             "flags": self.flags,
         }
@@ -142,19 +164,75 @@ def result_of(doc: Document, config: Config) -> Result:
     )
 
 
-def clean(source: Source, config: Config | None = None, *, name: str | None = None, **options: Any) -> Result:
+def clean(source: Source, config: Config | None = None, *, name: str | None = None, jobs: int = 1,
+          **options: Any) -> Result:
     """Clean one document.
 
     ``source`` is the text itself (``str``), its bytes (decoded as a file would be), or a
-    path (``pathlib.Path``). ``options`` are configuration keys (``keep="header"``,
-    ``ignore=("reflow",)`` ...) on top of ``config``. Pure: no global state, thread-safe.
+    path (``pathlib.Path``). A path to a page image or PDF (``pipeline.ocr.IMAGE_SUFFIXES``)
+    is OCRed first, ``jobs`` pages at a time. ``options`` are configuration keys
+    (``keep="header"``, ``ignore=("reflow",)``, ``ocr={"dpi": 400}`` ...) on top of ``config``.
+    Pure: no global state, thread-safe.
     """
     config = config or Config()
     if options:
         config = from_mapping(options, config)
+    if is_image_source(source):
+        return clean_image(source, config, name=name, jobs=jobs)  # type: ignore[arg-type]
     text, enc, doc_name = _read_source(source, config, name)
     doc = runner.run(text, config, name=doc_name, encoding=enc)
     return result_of(doc, config)
+
+
+def is_image_source(source: Source) -> bool:
+    """A path (not text, not bytes) whose suffix says page image or PDF."""
+    if isinstance(source, (str, bytes)):
+        return False
+    from .ocr.images import is_image_path
+
+    return is_image_path(source)
+
+
+def ocr_settings(config: Config | None = None) -> "OcrSettings":
+    """The OCR settings of a config (``[tool.ocrmend.ocr]``); a bad value is a ``ConfigError``."""
+    from .ocr.settings import OcrSettings
+
+    return (config or Config()).stage_settings("ocr", OcrSettings)  # type: ignore[no-any-return]
+
+
+def clean_image(path: "os.PathLike[str] | str", config: Config | None = None, *, name: str | None = None,
+                jobs: int = 1) -> Result:
+    """OCR a page image, multi-page TIFF or PDF and clean its text (see ``clean_ocr``)."""
+    from .ocr import ocr_file
+
+    config = config or Config()
+    settings = ocr_settings(config)
+    ocr = ocr_file(path, settings, jobs=jobs)
+    return clean_ocr(ocr, config, settings=settings, name=name or Path(path).stem)
+
+
+def clean_ocr(ocr: "OcrDocument", config: Config | None = None, *, settings: "OcrSettings | None" = None,
+              name: str | None = None) -> Result:
+    """Clean the text of an OCRed document: the stages run on ``ocr.text`` with the page
+    geometry at hand (``ctx.doc.ocr``), and every block of the result gets its page, box,
+    mean confidence and words (``[text, x0, y0, x1, y1, conf]``, image pixels)."""
+    from .ocr import check_tesseract, integration
+
+    config = config or Config()
+    settings = settings or ocr_settings(config)
+    try:
+        version: str | None = check_tesseract(settings.lang)
+    except MissingDependency:  # a document OCRed elsewhere and rebuilt from its JSON
+        version = None
+    doc = runner.run(ocr.text, config, name=name or ocr.name, encoding="utf-8", ocr=ocr)
+    result = result_of(doc, config)
+    return dataclasses.replace(
+        result,
+        blocks=integration.annotate_blocks(result.blocks, ocr),
+        pages=max(result.pages, len(ocr.pages)),
+        ocr=integration.ocr_summary(ocr, settings, version),
+        ocr_document=ocr,
+    )
 
 
 def replay(raw: str, log: Union[str, Iterable[dict[str, Any]]]) -> str:

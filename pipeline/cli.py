@@ -1,9 +1,11 @@
 """The ``ocrmend`` command line. stdout carries data; progress and summaries go to stderr."""
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -14,11 +16,16 @@ from .errors import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     EXIT_USAGE,
+    MissingDependency,
     OcrmendError,
 )
 
-#: suffixes taken from a folder (a file named on the command line is always taken)
+#: suffixes taken from a folder (a file named on the command line is always taken), besides
+#: the page images and PDFs of ``pipeline.ocr.IMAGE_SUFFIXES``
 TEXT_SUFFIXES = (".txt", ".md", ".text")
+
+#: names Tesseract's program instead of ``tesseract`` on PATH (e.g. a build of its own)
+TESSERACT_ENV = "OCRMEND_TESSERACT"
 
 
 def _err(msg: str) -> None:
@@ -45,6 +52,9 @@ def _build_config(config_path: str | None, **flags: Any) -> Any:
 
 def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
     """(input file, its output folder) pairs, and errors for paths that cannot be used."""
+    from .ocr.images import IMAGE_SUFFIXES
+
+    suffixes = TEXT_SUFFIXES + IMAGE_SUFFIXES
     jobs: list[tuple[Path, Path]] = []
     errors: list[str] = []
     for p in paths:
@@ -54,7 +64,7 @@ def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Pa
             for f in sorted(path.rglob("*")):
                 if f.is_dir() and not _readable_dir(f):
                     errors.append(f"{f}: folder cannot be read (permission denied); fix its permissions")
-                elif f.is_file() and f.suffix.lower() in TEXT_SUFFIXES and not f.name.startswith("."):
+                elif f.is_file() and f.suffix.lower() in suffixes and not f.name.startswith("."):
                     files.append(f)
             for f in files:
                 jobs.append((f, out_dir / f.parent.relative_to(path)))
@@ -85,6 +95,51 @@ def main() -> None:
     """
 
 
+def _ocr_options(func: Any) -> Any:
+    """The options of every command that reads page images."""
+    for opt in reversed((
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                     help="Pages OCRed at a time, across all image inputs (default: the number of CPUs)."),
+        click.option("--dpi", type=int, default=None,
+                     help="Resolution of an image with no usable resolution tag, and of PDF pages (ocr.dpi, default 300)."),
+        click.option("--lang", default=None, help="Tesseract language(s), e.g. eng or eng+deu (ocr.lang, default eng)."),
+        click.option("--psm", type=int, default=None, help="Tesseract page segmentation mode (ocr.psm, default 3)."),
+    )):
+        func = opt(func)
+    return func
+
+
+def _with_ocr_flags(config: Any, dpi: int | None, lang: str | None, psm: int | None) -> Any:
+    from .config import from_mapping
+
+    table = {k: v for k, v in (("dpi", dpi), ("lang", lang), ("psm", psm)) if v is not None}
+    return from_mapping({"ocr": table}, config) if table else config
+
+
+def _prepare_ocr(config: Any) -> Any:
+    """The OCR settings, and Tesseract checked once, before any image is touched: a bad
+    setting exits 2, a missing Tesseract or language exits 3, each with one line."""
+    from .api import ocr_settings
+    from .ocr import check_tesseract
+
+    try:
+        settings = ocr_settings(config)
+        cmd = os.environ.get(TESSERACT_ENV)
+        if cmd:
+            import pytesseract
+
+            pytesseract.pytesseract.tesseract_cmd = cmd
+        check_tesseract(settings.lang)
+    except OcrmendError as exc:
+        _err(str(exc))
+        sys.exit(exc.exit_code)
+    return settings
+
+
+def _jobs(jobs: int | None) -> int:
+    return jobs or os.cpu_count() or 1
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=None,
@@ -96,17 +151,21 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Do not run rules whose id starts with these prefixes.")
 @click.option("--unsafe-fixes", is_flag=True, default=False, help="Also apply edits marked unsafe.")
 @click.option("--encoding", default=None, help="Input encoding (default: detected).")
+@_ocr_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="A TOML config file (default: ocrmend.toml or [tool.ocrmend] in pyproject.toml).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="One status line per file on stderr.")
 def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bool, keep: tuple[str, ...],
           select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, encoding: str | None,
+          jobs: int | None, dpi: int | None, lang: str | None, psm: int | None,
           config_path: str | None, quiet: bool, verbose: bool) -> None:
-    """Clean OCR text files (default: raw/ into cleaned/). '-' reads stdin, writes the clean text to stdout."""
+    """Clean OCR text files and scanned pages (PNG, JPEG, TIFF, PDF; default: raw/ into cleaned/).
+    '-' reads text from stdin, writes the clean text to stdout."""
     try:
         config = _build_config(config_path, keep=keep, select=select, ignore=ignore,
                                unsafe_fixes=unsafe_fixes, encoding=encoding)
+        config = _with_ocr_flags(config, dpi, lang, psm)
     except OcrmendError as exc:
         _err(str(exc))
         sys.exit(exc.exit_code)
@@ -129,35 +188,70 @@ def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bo
     if not paths:
         paths = ("raw",)
     out_dir = Path(output) if output else Path("cleaned")
-    jobs, errors = _collect(paths, out_dir)
-    from .outputs import output_paths, write_result
+    inputs, errors = _collect(paths, out_dir)
+    from .ocr.images import is_image_path
+    from .outputs import atomic_write, output_paths, write_result
 
     for e in errors:
         _err(e)
     failed = len(errors)
-    would_change = 0
-    n_changes = n_flags = done = 0
+
+    # Each input's outputs are settled before any work, so an image whose outputs would clash
+    # is refused before it is OCRed.
+    plan: list[tuple[Path, Path, str, OcrmendError | None]] = []
     seen_outputs: dict[Path, Path] = {}
+    for src, dest_dir in inputs:
+        name = src.stem
+        problem: OcrmendError | None = None
+        targets = output_paths(dest_dir, name)
+        if is_image_path(src):
+            targets[".ocr.txt"] = dest_dir / f"{name}.ocr.txt"
+        src_res = src.resolve()
+        resolved = [t.resolve() for t in targets.values()]
+        clash = next((t for t, r in zip(targets.values(), resolved) if r == src_res), None)
+        other = next((seen_outputs[r] for r in resolved if r in seen_outputs), None)
+        if clash is not None:
+            problem = OcrmendError(f"{src}: the output {clash} would overwrite the input; choose another folder with -o")
+        elif other is not None:
+            problem = OcrmendError(f"{src}: its outputs would overwrite those of {other}; rename one of them")
+        else:
+            seen_outputs.update((r, src) for r in resolved)
+        plan.append((src, dest_dir, name, problem))
+    images = [src for src, _, _, problem in plan if problem is None and is_image_path(src)]
+    settings = _prepare_ocr(config) if images else None
+    n_jobs = _jobs(jobs)
+    # one batch for every image: pages of the next files are OCRed while this one is cleaned
+    ocred: Iterator[Any] = iter(())
+    if images:
+        from .ocr import ocr_batch
+
+        ocred = ocr_batch(images, settings, jobs=n_jobs)
+
+    would_change = 0
+    n_changes = n_flags = done = n_pages = 0
+    t_ocr = t_images = time.perf_counter()
     bar = None
-    if not quiet and sys.stderr.isatty() and len(jobs) > 1:
+    if not quiet and sys.stderr.isatty() and len(plan) > 1:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(jobs), unit="doc", file=sys.stderr, dynamic_ncols=True)
-    for src, dest_dir in jobs:
+        bar = tqdm(total=len(plan), unit="doc", file=sys.stderr, dynamic_ncols=True)
+    for src, dest_dir, name, problem in plan:
         if bar is not None:
             bar.set_postfix_str(src.name, refresh=False)
         try:
-            name = src.stem
-            targets = output_paths(dest_dir, name)
-            src_res = src.resolve()
-            for t in targets.values():
-                if t.resolve() == src_res:
-                    raise OcrmendError(f"{src}: the output {t} would overwrite the input; choose another folder with -o")
-            key = targets[".txt"].resolve()
-            if key in seen_outputs:
-                raise OcrmendError(f"{src}: its outputs would overwrite those of {seen_outputs[key]}; rename one of them")
-            seen_outputs[key] = src
-            result = clean_one(src, config, name=name)
+            if problem is not None:
+                raise problem
+            if is_image_path(src):
+                from .api import clean_ocr
+
+                got, ocr = next(ocred)
+                assert got == src, (got, src)  # the batch yields in input order
+                if isinstance(ocr, Exception):
+                    raise ocr
+                n_pages += len(ocr.pages)
+                result = clean_ocr(ocr, config, settings=settings, name=name)
+            else:
+                result = clean_one(src, config, name=name)
             n_changes += len(result.changes)
             n_flags += len(result.flags)
             if check:
@@ -168,29 +262,108 @@ def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bo
                 sys.stdout.write(result.diff())
             else:
                 write_result(result, dest_dir, name)
+                if result.raw_file:
+                    # the text the change log replays from: ocrmend replay NAME.ocr.txt NAME.changes.jsonl
+                    atomic_write(dest_dir / result.raw_file, result.raw)
             if result.encoding not in ("utf-8",) and not quiet:
                 click.echo(f"{src}: decoded as {result.encoding}", err=True)
             if verbose:
-                click.echo(f"{src}: {len(result.changes)} changes, {len(result.flags)} flags", err=True)
+                pages = f"{result.pages} page(s), " if result.ocr is not None else ""
+                click.echo(f"{src}: {pages}{len(result.changes)} changes, {len(result.flags)} flags", err=True)
             done += 1
+        except MissingDependency as exc:  # no page can be read: stop here
+            if bar is not None:
+                bar.close()
+            _err(str(exc))
+            sys.exit(exc.exit_code)
         except OcrmendError as exc:
             failed += 1
             _err(str(exc))
         except Exception as exc:  # a bug: say so, keep the batch going
             failed += 1
             _err(f"{src}: internal error ({type(exc).__name__}: {exc}); please report it with this input")
+        if is_image_path(src):
+            t_images = time.perf_counter()
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     if not quiet:
         verb = "checked" if check else "cleaned"
+        ocr_note = ""
+        if n_pages:
+            secs = t_images - t_ocr
+            ocr_note = f"; {n_pages} page(s) OCRed, {secs / n_pages:.2f} s a page with -j {n_jobs}"
         click.echo(f"{verb} {done} file(s): {n_changes} changes, {n_flags} flags"
-                   + (f"; {failed} failed" if failed else ""), err=True)
+                   + (f"; {failed} failed" if failed else "") + ocr_note, err=True)
     if failed:
         sys.exit(EXIT_ALL_FAILED if done == 0 else EXIT_SOME_FAILED)
     if check and would_change:
         sys.exit(EXIT_CHANGED)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(), required=True)
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: cleaned/). Outputs mirror the input tree.")
+@_ocr_options
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="A TOML config file (default: ocrmend.toml or [tool.ocrmend] in pyproject.toml).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary.")
+def ocr(paths: tuple[str, ...], output: str | None, jobs: int | None, dpi: int | None, lang: str | None,
+        psm: int | None, config_path: str | None, quiet: bool) -> None:
+    """OCR scanned pages only: NAME.ocr.txt (the raw text) and NAME.ocr.json (how each page was
+    read, with timings, and under "ocr" its pages, blocks, lines and words with boxes and
+    confidences: pipeline.ocr.OcrDocument.from_dict rebuilds it)."""
+    import json
+
+    try:
+        config = _with_ocr_flags(_build_config(config_path), dpi, lang, psm)
+    except OcrmendError as exc:
+        _err(str(exc))
+        sys.exit(exc.exit_code)
+    from .ocr import check_tesseract, ocr_batch
+    from .ocr.images import is_image_path
+    from .ocr.integration import ocr_summary
+    from .outputs import atomic_write
+
+    out_dir = Path(output) if output else Path("cleaned")
+    inputs, errors = _collect(paths, out_dir)
+    for e in errors:
+        _err(e)
+    failed = len(errors)
+    images = [(src, dest) for src, dest in inputs if is_image_path(src)]
+    for src, _ in inputs:
+        if not is_image_path(src):
+            if any(Path(p) == src for p in paths):  # named, not found in a folder: say so
+                _err(f"{src}: not a page image or PDF; give PNG, JPEG, TIFF or PDF files")
+                failed += 1
+    done = n_pages = 0
+    t0 = time.perf_counter()
+    if images:
+        settings = _prepare_ocr(config)
+        n_jobs = _jobs(jobs)
+        version = check_tesseract(settings.lang)
+        for (src, dest), (_, doc) in zip(images, ocr_batch([s for s, _ in images], settings, jobs=n_jobs)):
+            try:
+                if isinstance(doc, Exception):
+                    raise doc
+                data = {"document": src.stem, "summary": ocr_summary(doc, settings, version, timings=True),
+                        "ocr": doc.to_dict()}
+                atomic_write(dest / f"{src.stem}.ocr.txt", doc.text)
+                atomic_write(dest / f"{src.stem}.ocr.json", json.dumps(data, ensure_ascii=False) + "\n")
+                n_pages += len(doc.pages)
+                done += 1
+            except OcrmendError as exc:
+                failed += 1
+                _err(str(exc))
+    if not quiet:
+        secs = time.perf_counter() - t0
+        rate = f", {secs / n_pages:.2f} s a page" if n_pages else ""
+        click.echo(f"OCRed {done} file(s), {n_pages} page(s){rate}" + (f"; {failed} failed" if failed else ""), err=True)
+    if failed:
+        sys.exit(EXIT_ALL_FAILED if done == 0 else EXIT_SOME_FAILED)
     sys.exit(EXIT_OK)
 
 
@@ -218,15 +391,34 @@ def rules(as_json: bool) -> None:
 @click.option("--expect", type=click.Path(dir_okay=False), default=None,
               help="Compare the result with this file (default: NAME.txt beside the log, if there).")
 def replay(raw: str, log: str, expect: str | None) -> None:
-    """Re-apply a change log to its raw input; print the result to stdout and verify it."""
+    """Re-apply a change log to its raw input; print the result to stdout and verify it.
+
+    For a scanned page the raw input is its OCR text, NAME.ocr.txt beside the outputs; given
+    the image or PDF itself, replay reads that file instead."""
     from .changelog import parse, replay as do_replay
     from .decoding import decode
+    from .ocr.images import is_image_path
 
     try:
         recs = parse(Path(log).read_text(encoding="utf-8").splitlines(), log)
         header = next((r for r in recs if r.get("kind") == "header"), {})
         enc = header.get("encoding")
-        text, _ = decode(Path(raw).read_bytes(), raw, enc if enc and enc != "utf-8" else None)
+        raw_file = header.get("raw_file")
+        if raw_file and is_image_path(raw):
+            raw = str(Path(log).parent / raw_file)
+            if not Path(raw).is_file():
+                raise OcrmendError(f"{raw}: not found; the change log of a scanned page replays from its OCR "
+                                   f"text ({raw_file}), written beside the log by ocrmend clean",
+                                   exit_code=EXIT_USAGE)
+        data = Path(raw).read_bytes()
+        if raw_file:  # OCR text ocrmend wrote itself: UTF-8, never guessed
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise OcrmendError(f"{raw}: not UTF-8, so not the OCR text ({raw_file}) this log was made from",
+                                   exit_code=EXIT_CHANGED) from None
+        else:
+            text, _ = decode(data, raw, enc if enc and enc != "utf-8" else None)
         out = do_replay(text, recs)
     except OcrmendError as exc:
         _err(str(exc))

@@ -11,9 +11,12 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .edits import BODY_KINDS, REMOVED_KINDS, Change, FlagRecord
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ocr.model import OcrDocument
 
 #: Inline kinds are regions inside a paragraph; they never type the paragraph itself.
 INLINE_KINDS = frozenset({"footnote_marker", "emphasis"})
@@ -41,7 +44,7 @@ class Document:
     replaced, so the map is monotonic and spans map both ways with ``bisect``.
     """
 
-    def __init__(self, name: str, raw: str, *, encoding: str = "utf-8") -> None:
+    def __init__(self, name: str, raw: str, *, encoding: str = "utf-8", ocr: "OcrDocument | None" = None) -> None:
         self.name = name
         self.raw = raw
         self.encoding = encoding
@@ -52,6 +55,9 @@ class Document:
         self.regions: list[RegionRecord] = []
         #: raw offsets where pages 2, 3, ... start
         self.page_starts: list[int] = []
+        #: the OCR behind ``raw`` when the input was a page image (words, boxes, confidences,
+        #: geometry hints; ``raw == ocr.text``); None for a text input
+        self.ocr: OcrDocument | None = ocr
         #: per-document scratch space for stages (lives as long as the document, no longer)
         self.state: dict[str, Any] = {}
         self._ids: set[str] = set()

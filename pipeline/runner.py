@@ -6,13 +6,16 @@ pass, keeps the offset map back to the raw text and records each applied edit as
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import stages as stage_registry
 from .config import Config
 from .document import Document, RegionRecord
 from .edits import Change, Edit, Flag, FlagRecord, Region
 from .rules import Context, RuleFunc, rule_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ocr.model import OcrDocument
 
 
 class RuleError(RuntimeError):
@@ -45,7 +48,10 @@ def apply_proposals(doc: Document, rid: str, proposals: Iterable[object], config
                 raise RuleError(f"{rid}: region span {p.start}:{p.end} outside the text")
             raw = doc.raw_span(p.start, p.end)
             if p.kind == "page_break":
-                doc.add_page_start(raw[1])
+                # a scanned document's pages are the scan's own (set by run_rules); a rule's
+                # page break would land after whatever was removed at the page's top
+                if doc.ocr is None:
+                    doc.add_page_start(raw[1])
                 continue
             doc.regions.append(
                 RegionRecord(p.kind, raw, text[p.start:p.end], rid, doc.page_of(raw[0]), dict(p.attrs))
@@ -110,11 +116,22 @@ def _record_flag(doc: Document, stage: str, rid: str, f: Flag) -> None:
 
 
 def run_rules(
-    text: str, rules: Sequence[RuleFunc], config: Config | None = None, *, name: str = "<text>", encoding: str = "utf-8"
+    text: str, rules: Sequence[RuleFunc], config: Config | None = None, *, name: str = "<text>",
+    encoding: str = "utf-8", ocr: "OcrDocument | None" = None,
 ) -> Document:
-    """Run the given rules, in order, on ``text``; each with its own stage's settings."""
+    """Run the given rules, in order, on ``text``; each with its own stage's settings.
+
+    ``ocr`` is the OCR that ``text`` is the text of (``text == ocr.text``): rules then read
+    its geometry through ``ctx.doc.ocr``, and its pages are the document's pages from the start.
+    """
     config = config or Config()
-    doc = Document(name, text, encoding=encoding)
+    doc = Document(name, text, encoding=encoding, ocr=ocr)
+    if ocr is not None:
+        if ocr.text != text:
+            raise ValueError("run_rules: text is not the text of the OCR document given with it")
+        # the page boundaries are known from the scan itself, before any rule looks for them
+        for pos in ocr.page_starts():
+            doc.add_page_start(pos)
     settings_cache: dict[str, object] = {}
     for func in rules:
         rid = rule_id(func)
@@ -130,6 +147,10 @@ def run_rules(
     return doc
 
 
-def run(text: str, config: Config | None = None, *, name: str = "<text>", encoding: str = "utf-8") -> Document:
-    """Run every stage on ``text`` and return the document with its changes, flags and regions."""
-    return run_rules(text, stage_registry.all_rules(), config, name=name, encoding=encoding)
+def run(
+    text: str, config: Config | None = None, *, name: str = "<text>", encoding: str = "utf-8",
+    ocr: "OcrDocument | None" = None,
+) -> Document:
+    """Run every stage on ``text`` and return the document with its changes, flags and regions.
+    ``ocr``: the OCR of a page image that ``text`` comes from (see ``run_rules``)."""
+    return run_rules(text, stage_registry.all_rules(), config, name=name, encoding=encoding, ocr=ocr)

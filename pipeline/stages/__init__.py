@@ -9,7 +9,7 @@ import importlib
 from types import ModuleType
 
 #: The text stages in order. ``ocr`` (images) and ``spelling`` come in later.
-STAGES: tuple[str, ...] = ("encoding", "layout", "fragments", "dehyphenate", "reflow")
+STAGES: tuple[str, ...] = ("ocr", "encoding", "layout", "fragments", "dehyphenate", "reflow")
 
 
 def load(name: str) -> ModuleType:

@@ -119,6 +119,9 @@ def plain(s: str) -> str:
     return _MARKUP.sub("", s).strip() if ("*" in s or "_" in s) else s.strip()
 
 
+_OPEN_ENDINGS = frozenset("the a an of and or to in on for with by at from".split())
+
+
 def title_like(s: str, max_words: int = 14) -> bool:
     """Looks like a title: capitalised or upper-case words, no sentence inside.
 
@@ -766,8 +769,26 @@ class FurnitureFinder:
     def _inside_sentence(self, before: int | None, after: int | None) -> bool:
         if before is None or after is None:
             return False
-        prev, nxt = self.t.texts[before], self.t.texts[after]
-        return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev)) and _prose(prev)
+        texts = self.t.texts
+        prev, nxt = texts[before], texts[after]
+        # read past lines of dashes or specks, as reflow will once it unwraps them
+        j = after
+        while not _ALNUM.search(nxt) and j + 1 < self.t.n and texts[j + 1]:
+            j += 1
+            nxt = f"{nxt} {texts[j]}"
+        j = before
+        while not _ALNUM.search(prev) and j > 0 and texts[j - 1]:
+            j -= 1
+            prev = f"{texts[j]} {prev}"
+        # whether the text before is prose is judged on its paragraph (up to six lines), not
+        # its last line: after reflow unwraps it, the paragraph is one line
+        para = prev
+        for _ in range(5):
+            if j == 0 or not texts[j - 1]:
+                break
+            j -= 1
+            para = f"{texts[j]} {para}"
+        return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev)) and _prose(para)
 
     def _line_interrupts(self, k: int, i: int) -> bool:
         """Line ``i``, first of the block at position ``k``, stands inside a sentence."""
@@ -1019,13 +1040,31 @@ class Structure:
     def lines(self, b: int) -> list[str]:
         return [plain(self.t.texts[i]) for i in self.t.block_lines(b)]
 
+    # A line of dashes or specks says nothing about the sentence: read on to the next line of
+    # the block, so the answer is the same once reflow has unwrapped the block into one line.
     def prev_last(self, b: int) -> str | None:
         k = self.pos[b]
-        return plain(self.t.texts[self.t.blocks[self.tb[k - 1]][1]]) if k > 0 else None
+        if k == 0:
+            return None
+        first, last = self.t.blocks[self.tb[k - 1]][0], self.t.blocks[self.tb[k - 1]][1]
+        parts = []
+        for i in range(last, first - 1, -1):
+            parts.insert(0, plain(self.t.texts[i]))
+            if _ALNUM.search(parts[0]):
+                break
+        return " ".join(parts)
 
     def next_first(self, b: int) -> str | None:
         k = self.pos[b]
-        return plain(self.t.texts[self.t.blocks[self.tb[k + 1]][0]]) if k + 1 < len(self.tb) else None
+        if k + 1 >= len(self.tb):
+            return None
+        first, last = self.t.blocks[self.tb[k + 1]][0], self.t.blocks[self.tb[k + 1]][1]
+        parts = []
+        for i in range(first, last + 1):
+            parts.append(plain(self.t.texts[i]))
+            if _ALNUM.search(parts[-1]):
+                break
+        return " ".join(parts)
 
     def interrupts(self, b: int) -> bool:
         """The block stands inside a sentence: the text before stops mid-sentence, after goes on."""
@@ -1053,6 +1092,11 @@ class Structure:
         if joined[0] in "“\"‘'" and not caps:
             return None
         if ends_sentence(joined) and not caps:
+            return None
+        # a title never ends on an article or a preposition; reflow reads such a line as a
+        # sentence cut off, and both stages must agree for a second run to change nothing
+        last = _WORD.findall(plain(joined))
+        if last and last[-1].lower() in _OPEN_ENDINGS and not caps:
             return None
         if self.interrupts(b):
             return None
