@@ -485,4 +485,35 @@ def nfc(text: str, ctx: Context) -> Iterator[Edit]:
         pos = end + 1
 
 
-RULES = (mojibake, soft_hyphen, ligatures, odd_spaces, control_chars, replacement_char, nfc)
+# -- encoding.doubled_quotes ------------------------------------------------------------------
+
+_DOUBLED_QUOTE = re.compile("\N{LEFT SINGLE QUOTATION MARK}{2}|\N{RIGHT SINGLE QUOTATION MARK}{2}")
+_DOUBLED = {"\N{LEFT SINGLE QUOTATION MARK}" * 2: "\N{LEFT DOUBLE QUOTATION MARK}",
+            "\N{RIGHT SINGLE QUOTATION MARK}" * 2: "\N{RIGHT DOUBLE QUOTATION MARK}"}
+
+
+@rule("encoding.doubled_quotes")
+def doubled_quotes(text: str, ctx: Context) -> Iterator[Edit]:
+    """Make two single curly quotes in a row one double quote (‘‘ → “, ’’ → ”).
+
+    OCR engines read a double quotation mark as two single ones; print never sets two
+    single quotes side by side (nested quotes alternate: ‘…“…”…’).
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(doubled_quotes, "he said, ‘‘Come in.’’")
+    'he said, “Come in.”'
+    >>> try_rule(doubled_quotes, "‘I heard her say “no,”’ he wrote; the workers’ ‘union’")
+    '‘I heard her say “no,”’ he wrote; the workers’ ‘union’'
+    """
+    if "\N{LEFT SINGLE QUOTATION MARK}" * 2 not in text and "\N{RIGHT SINGLE QUOTATION MARK}" * 2 not in text:
+        return
+    for m in _DOUBLED_QUOTE.finditer(text):
+        # beside Latin-1 letters a double quote could read as mojibake ("”é"): leave those
+        near = text[max(0, m.start() - 1):m.start()] + text[m.end():m.end() + 1]
+        if any("\x80" <= ch <= "\xff" for ch in near):
+            continue
+        yield Edit(m.start(), m.end(), _DOUBLED[m.group()],
+                   "two single quotes side by side are one double quote the OCR split", confidence=0.95)
+
+
+RULES = (mojibake, soft_hyphen, ligatures, odd_spaces, control_chars, replacement_char, nfc, doubled_quotes)
