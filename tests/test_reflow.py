@@ -135,9 +135,13 @@ def test_settings_come_from_the_config() -> None:
     )
     split = run_rules(text, list(reflow.RULES)).text
     assert "Lee.\n\nHe was" in split
-    # a stricter idea of a short line: that line is no longer short enough to end a paragraph
-    strict = run_rules(text, list(reflow.RULES), from_mapping({"reflow": {"short_line": 0.3}})).text
+    # a stricter idea of a short line, and no test of room left for the next word: that line
+    # is no longer short enough to end a paragraph
+    strict = run_rules(text, list(reflow.RULES), from_mapping({"reflow": {"short_line": 0.3, "room_share": 0}})).text
     assert "Lee. He was" in strict
+    # the room test alone still ends it: "He" would have fitted on the line
+    room = run_rules(text, list(reflow.RULES), from_mapping({"reflow": {"short_line": 0.3}})).text
+    assert "Lee.\n\nHe was" in room
 
 
 # -- stability and the promises on generated book pages ---------------------------------------

@@ -1093,10 +1093,16 @@ class Structure:
             return None
         if ends_sentence(joined) and not caps:
             return None
+        # a title closes the brackets it opens: "... in the first part. (Ses" goes on in the
+        # line below ("Causes) of his book")
+        if joined.count("(") > joined.count(")") or joined.count("[") > joined.count("]"):
+            return None
         # a title never ends on an article or a preposition; reflow reads such a line as a
         # sentence cut off, and both stages must agree for a second run to change nothing
+        # nor does a capitals line that ends on one in lower case ("COMPENSATION TO A
+        # PUBLICAN. AT the"): a run-in head whose paragraph goes on below
         last = _WORD.findall(plain(joined))
-        if last and last[-1].lower() in _OPEN_ENDINGS and not caps:
+        if last and last[-1].lower() in _OPEN_ENDINGS and (not caps or last[-1].islower()):
             return None
         if self.interrupts(b):
             return None

@@ -36,6 +36,9 @@ class Settings:
     single_lines:       share of the text's characters in blocks of one line from which the
                         text is taken as one paragraph a line (the clean text looks so)
     min_width_lines:    printed lines needed to measure a column's width
+    room_share:         a line ending a sentence, followed by a new sentence whose first word
+                        would have fitted on it within this share of the column's usual width,
+                        ends a paragraph however long it is (0 turns this test off)
     """
 
     short_line: float = 0.75
@@ -43,6 +46,7 @@ class Settings:
     paragraph_lines: float = 0.4
     single_lines: float = 0.6
     min_width_lines: int = 5
+    room_share: float = 0.9
 
 
 # -- what the rules read ---------------------------------------------------------------------
@@ -111,6 +115,9 @@ _INNER_SPACES = re.compile(r"  +|[ \t]*\t[ \t]*")
 _SECOND_LINE = re.compile(r"[^\S\n\f]*\n[^\S\n\f]*[^\s]")
 # a text starting (after up to three marks) with a lower-case word of two letters or more
 _LOWER_WORD_START = re.compile(r"[\W_]{0,3}[^\W\d_A-Z]{2,}\b")
+#: a quoted sentence closing a line, and a quotation opening the next (specks before it)
+_QUOTE_END = re.compile(r"[^\W\d_]{2}[.!?](?:\u201d|\u2019|\")$")
+_QUOTE_START = re.compile(r"[*_\s]{0,3}(?:\u201c|\u2018|\")[^\W\d_]")
 
 
 class Line(NamedTuple):
@@ -249,12 +256,20 @@ class Layout:
         if cached is None:
             block = self.blocks[k]
             cached = []
+            # the two longest lines of the block: room is judged against the longest other
+            # line too, since a page may mix type sizes (a quotation set smaller is wider in
+            # characters than the text around it, and would make its lines look short)
+            longest = sorted((len(self.lines[i].text) for i in block), reverse=True)[:2]
             for n, (i, j) in enumerate(zip(block, block[1:])):
                 line = self.lines[i]
                 a, b = line.text, self.lines[j].text
                 w = self.page_width.get(line.page, self.doc_width)  # the line's own page
-                if not w or len(a) >= self.settings.short_line * w or not _new_sentence(b):
+                if not w or not _new_sentence(b):
                     continue
+                if len(a) >= self.settings.short_line * w and not _reply_follows(a, b):
+                    other = longest[1] if len(a) == longest[0] else longest[0]
+                    if not _room_left(a, b, min(self.settings.room_share * w, other)):
+                        continue
                 # only a stop after a word of its own: specks ("child. :") and a lone ":" are
                 # read one way on their line and another after the line before (as the
                 # clean text shows them), and the decision must not change between the two
@@ -506,6 +521,33 @@ def _start_class(t: str) -> str:
     if c.isupper():
         return "upper"
     return "digit"
+
+
+def _room_left(a: str, b: str, room: float) -> bool:
+    """The first word of line ``b`` would have fitted at the end of line ``a``: the printer
+    did not wrap there, so the line ends its paragraph however long it is. ``room`` is less
+    than the column's usual width (Settings.room_share), as characters of proportional type
+    are not all the same width.
+
+    >>> _room_left("greater than is my danger now.\u201d", "And thereupon the youth", 36)
+    True
+    >>> _room_left("greater than is my danger now.\u201d", "Thereupon the youth", 36)
+    False
+    """
+    words = b.lstrip("*_ \t").split(None, 1)
+    return bool(words) and len(a) + 1 + len(words[0]) <= room
+
+
+def _reply_follows(a: str, b: str) -> bool:
+    """Line ``a`` ends a quoted sentence and line ``b`` opens a new quotation: in dialogue a
+    new speech starts a new paragraph, whatever the length of the line before.
+
+    >>> _reply_follows('said Audry, \u201cthe kist might be locked.\u201d', '\u201cIt is quite clear,\u201d said Aline,')
+    True
+    >>> _reply_follows('he called them \u201cYoung Turks\u201d', '\u201cThe Turkish Authorities')
+    False
+    """
+    return bool(_QUOTE_END.search(a)) and bool(_QUOTE_START.match(b))
 
 
 def _first_letter_upper(t: str) -> bool:
