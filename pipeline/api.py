@@ -14,9 +14,10 @@ import dataclasses
 import difflib
 import json
 import os
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Union
 
 from . import __version__, changelog, runner
 from .config import Config, from_mapping
@@ -72,9 +73,18 @@ class Result:
     def log_records(self) -> list[dict[str, Any]]:
         return [{"kind": "header", "schema": changelog.SCHEMA_VERSION, **self.header()}, *self.changes, *self.flags]
 
+    def _iter_log_records(self) -> Iterator[dict[str, Any]]:
+        yield {"kind": "header", "schema": changelog.SCHEMA_VERSION, **self.header()}
+        yield from self.changes
+        yield from self.flags
+
+    def changes_jsonl_lines(self) -> Iterator[str]:
+        """``changes_jsonl()`` a line at a time."""
+        return changelog.dump_lines(self._iter_log_records())
+
     def changes_jsonl(self) -> str:
         """The change log, one JSON record a line (``NAME.changes.jsonl``)."""
-        return changelog.dumps(self.log_records())
+        return "".join(self.changes_jsonl_lines())
 
     def summary(self) -> dict[str, Any]:
         by_stage: dict[str, int] = {}
@@ -111,8 +121,18 @@ class Result:
         """The structured document (``NAME.json``)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
 
+    def json_chunks(self, indent: int | None = 1) -> Iterator[str]:
+        """``to_json()`` in pieces, for writing a long document without holding it whole."""
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
+        yield from encoder.iterencode(self.to_dict())
+        yield "\n"
+
     def diff(self, context: int = 3) -> str:
         """A unified diff raw → clean (``NAME.diff``)."""
+        return "".join(self.diff_lines(context))
+
+    def diff_lines(self, context: int = 3) -> Iterator[str]:
+        """``diff()`` a line at a time."""
         lines = difflib.unified_diff(
             self.raw.splitlines(keepends=True),
             self.text.splitlines(keepends=True),
@@ -120,10 +140,8 @@ class Result:
             tofile=f"cleaned/{self.name}",
             n=context,
         )
-        out = []
         for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
+            yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 def _read_source(source: Source, config: Config, name: str | None) -> tuple[str, str, str]:
@@ -164,6 +182,37 @@ def result_of(doc: Document, config: Config) -> Result:
     )
 
 
+def _take_result(doc: Document, config: Config) -> Result:
+    """``result_of`` for a document no one uses afterwards: what the result does not keep is
+    let go as the result is built (a long document's change records and its offset map are
+    then never in memory twice)."""
+    blocks = doc.blocks()
+    doc.origin = array("i")
+    doc.state.clear()
+    doc._cache.clear()
+    return Result(
+        name=doc.name,
+        raw=doc.raw,
+        text=doc.text,
+        encoding=doc.encoding,
+        config=config,
+        blocks=blocks,
+        changes=_records_of(doc.changes),
+        flags=_records_of(doc.flags),
+        pages=len(doc.page_starts) + 1,
+    )
+
+
+def _records_of(items: list[Any]) -> list[dict[str, Any]]:
+    """``[x.to_record() for x in items]``, emptying ``items`` on the way."""
+    out = []
+    for x in reversed(items):
+        out.append(x.to_record())
+        items.pop()
+    out.reverse()
+    return out
+
+
 def clean(source: Source, config: Config | None = None, *, name: str | None = None, jobs: int = 1,
           **options: Any) -> Result:
     """Clean one document.
@@ -181,7 +230,7 @@ def clean(source: Source, config: Config | None = None, *, name: str | None = No
         return clean_image(source, config, name=name, jobs=jobs)  # type: ignore[arg-type]
     text, enc, doc_name = _read_source(source, config, name)
     doc = runner.run(text, config, name=doc_name, encoding=enc)
-    return result_of(doc, config)
+    return _take_result(doc, config)
 
 
 def is_image_source(source: Source) -> bool:
@@ -225,7 +274,7 @@ def clean_ocr(ocr: "OcrDocument", config: Config | None = None, *, settings: "Oc
     except MissingDependency:  # a document OCRed elsewhere and rebuilt from its JSON
         version = None
     doc = runner.run(ocr.text, config, name=name or ocr.name, encoding="utf-8", ocr=ocr)
-    result = result_of(doc, config)
+    result = _take_result(doc, config)
     return dataclasses.replace(
         result,
         blocks=integration.annotate_blocks(result.blocks, ocr),

@@ -49,7 +49,7 @@ class Document:
         self.raw = raw
         self.encoding = encoding
         self.text = raw
-        self.origin = array("i", range(len(raw) + 1))
+        self.origin = _identity_map(len(raw) + 1)
         self.changes: list[Change] = []
         self.flags: list[FlagRecord] = []
         self.regions: list[RegionRecord] = []
@@ -116,21 +116,22 @@ class Document:
     # -- applying (only the runner calls this) -------------------------------------------
     def _replace_all(self, spans: list[tuple[int, int, str]]) -> None:
         """Apply sorted, non-overlapping replacements in one pass, updating the offset map."""
-        text, origin = self.text, self.origin
+        # the values cached for the old text go first: they can hold whole copies of it
+        self._cache.clear()
+        text = self.text
         pieces: list[str] = []
-        new_origin = array("i")
         pos = 0
         for start, end, repl in spans:
             pieces.append(text[pos:start])
-            new_origin.extend(origin[pos:start])
             pieces.append(repl)
-            if repl:
-                new_origin.extend(array("i", [origin[start]]) * len(repl))
             pos = end
         pieces.append(text[pos:])
-        new_origin.extend(origin[pos:])
+        # let the old text go before the new one is made, when no one else holds it
+        del text
+        self.text = ""
         self.text = "".join(pieces)
-        self.origin = new_origin
+        del pieces
+        self.origin = _remap(self.origin, spans)
         self._version += 1
 
     # -- views ---------------------------------------------------------------------------
@@ -191,3 +192,87 @@ class Document:
             out.append((r.raw[0], 1, block))
         out.sort(key=lambda t: (t[0], t[1]))
         return [b for _, _, b in out]
+
+
+#: below this many entries the identity map is built without importing numpy
+_NUMPY_FROM = 1 << 18
+#: entries copied at a time when the map is compacted in place (bounds the temporary copies)
+_CHUNK = 1 << 20
+#: edits applied one by one with slice assignment (each moves the tail of the map once)
+_FEW_EDITS = 16
+
+
+def _identity_map(n: int) -> "array[int]":
+    """``array("i", range(n))``, fast for long texts."""
+    if n < _NUMPY_FROM:
+        return array("i", range(n))
+    import numpy as np
+
+    out = array("i")
+    out.frombytes(np.arange(n, dtype=np.intc).tobytes())
+    return out
+
+
+def _remap(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
+    """Update the offset map in place for sorted, non-overlapping replacements.
+
+    Each replaced span ``[start, end)`` becomes ``len(repl)`` entries of ``origin[start]``.
+    In place, so a long document's map is never held twice: edits that never make the text
+    longer than it was up to any point are compacted from the start; a few other edits are
+    applied one by one from the end; anything else builds a new map.
+    """
+    delta = 0
+    for start, end, repl in spans:
+        delta += len(repl) - (end - start)
+        if delta > 0:
+            break
+    else:
+        return _compact(origin, spans)
+    if len(spans) <= _FEW_EDITS:
+        # read every value first: an insertion can share its start with the next edit
+        values = [origin[start] for start, _, _ in spans]
+        for (start, end, repl), value in zip(reversed(spans), reversed(values)):
+            origin[start:end] = array("i", [value]) * len(repl)
+        return origin
+    return _rebuild(origin, spans)
+
+
+def _compact(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
+    """``_remap`` in one pass from the start, for edits that never leave the text longer
+    than it was up to the end of any of them (the writes stay behind the reads)."""
+    w = r = 0  # write and read positions: w <= r throughout
+    for start, end, repl in spans:
+        if w != r:
+            _move(origin, r, start, w)
+        w += start - r
+        n = len(repl)
+        if n:
+            origin[w : w + n] = array("i", [origin[start]]) * n
+        w += n
+        r = end
+    if w != r:
+        _move(origin, r, len(origin), w)
+    w += len(origin) - r
+    del origin[w:]
+    return origin
+
+
+def _move(origin: "array[int]", r: int, stop: int, w: int) -> None:
+    """Copy ``origin[r:stop]`` to start at ``w`` (``w < r``), a chunk at a time."""
+    while r < stop:
+        n = min(_CHUNK, stop - r)
+        origin[w : w + n] = origin[r : r + n]
+        r += n
+        w += n
+
+
+def _rebuild(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
+    new = array("i")
+    pos = 0
+    for start, end, repl in spans:
+        new.extend(origin[pos:start])
+        if repl:
+            new.extend(array("i", [origin[start]]) * len(repl))
+        pos = end
+    new.extend(origin[pos:])
+    return new

@@ -59,7 +59,7 @@ class Region:
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """An applied edit: one line of the change log."""
 
@@ -96,7 +96,7 @@ class Change:
         return rec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlagRecord:
     """A flag as recorded: spans in raw text, its stage and rule."""
 

@@ -94,7 +94,9 @@ def apply_proposals(doc: Document, rid: str, proposals: Iterable[object], config
             )
         )
         delta += len(e.replacement) - (e.end - e.start)
-    doc._replace_all([(e.start, e.end, e.replacement) for e in accepted])
+    spans = [(e.start, e.end, e.replacement) for e in accepted]
+    del text, edits, accepted, proposals  # the old text can go while the new one is made
+    doc._replace_all(spans)
 
 
 def _record_flag(doc: Document, stage: str, rid: str, f: Flag) -> None:
