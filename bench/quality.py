@@ -11,8 +11,10 @@ Per set:
   oldbooks       cleaned with --keep header,footer,page_number: its ground truth keeps the
                  running heads and page numbers as printed, so they must stay in the output.
   overproof-smh  its ground truth is line-aligned and keeps line-end hyphens; before scoring a
-                 cleaned text, each ground-truth line-end hyphen is resolved the way the cleaned
-                 text resolved the same break (joined / hyphen kept / left): see bench/README.md.
+                 cleaned text, each ground-truth line-end hyphen is resolved the way the cleaning
+                 resolved the hyphen at the end of the same OCR line (joined / hyphen kept /
+                 left as printed), read from the change log; where the line counts differ, by
+                 character alignment instead: see bench/README.md.
   acl-dev        cleaned with --keep caption: its ground truth keeps the papers' figure and
                  table captions ("Figure 2: ...") in the running text.
   bln600         default configuration (one sentence a line; no line-end hyphens).
@@ -135,13 +137,65 @@ def hyphen_counts(changes: list[dict[str, Any]], raw: str) -> Counter:
     return out
 
 
+def line_decisions(raw: str, changes: list[dict[str, Any]]) -> dict[int, str]:
+    """For each raw line whose line-end hyphen the cleaning touched: 'joined' or 'kept'."""
+    from bisect import bisect_right
+
+    starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    out: dict[int, str] = {}
+    for c in changes:
+        if c.get("stage") != "dehyphenate" or not c.get("raw"):
+            continue
+        b, a = c.get("before") or "", c.get("after") or ""
+        line = bisect_right(starts, c["raw"][0]) - 1
+        hb = sum(b.count(h) for h in HYPHENS)
+        ha = sum(a.count(h) for h in HYPHENS)
+        if hb > ha:
+            out[line] = "joined"
+        elif "\n" in b and "\n" not in a:
+            out.setdefault(line, "kept")
+    return out
+
+
+def resolve_breaks_by_lines(gt: str, raw: str, changes: list[dict[str, Any]]) -> tuple[str, Counter] | None:
+    """overproof is line-aligned: ground-truth line i is OCR line i. Each ground-truth line-end
+    hyphen is joined, kept or left as the cleaning did at the end of the same OCR line (None
+    when the line counts differ; then the character alignment above is used)."""
+    g_lines, r_lines = gt.split("\n"), raw.split("\n")
+    if len(g_lines) != len(r_lines):
+        return None
+    decided = line_decisions(raw, changes)
+    parts: list[str] = []
+    counts: Counter = Counter()
+    for i, line in enumerate(g_lines):
+        nxt = g_lines[i + 1] if i + 1 < len(g_lines) else ""
+        m = re.search(r"(?<=[^\W_])-[ \t]*$", line)
+        if m and re.match(r"[ \t]*[^\W_]", nxt):
+            how = decided.get(i, "left")
+            counts[how] += 1
+            parts.append(line[:m.start()] + {"joined": "", "kept": "-", "left": "- "}[how])
+            if how == "left":
+                parts.append("\n")
+        else:
+            parts.append(line + ("\n" if i + 1 < len(g_lines) else ""))
+    return C.norm("".join(parts)), counts
+
+
 # ---------------------------------------------------------------------------------------------
-def score_doc(gt_text: str, raw: str, clean_text: str, mirror: bool) -> dict[str, Any]:
+def score_doc(gt_text: str, raw: str, clean_text: str, mirror: bool,
+              changes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     g = C.norm(gt_text)
     r = C.norm(raw)
     o = C.norm(clean_text)
     rec: dict[str, Any] = {"gt_chars": len(g)}
-    if mirror:
+    by_lines = resolve_breaks_by_lines(gt_text, raw, changes or []) if mirror else None
+    if by_lines is not None:
+        g_raw, n_raw = g, Counter({"left": len(gt_pieces(gt_text)) - 1})
+        g_out, n_out = by_lines
+        rec["gt_breaks"] = sum(n_out.values())
+        rec["gt_breaks_raw"] = dict(n_raw)
+        rec["gt_breaks_clean"] = dict(n_out)
+    elif mirror:
         pieces = gt_pieces(gt_text)
         g_raw, n_raw = resolve_breaks(pieces, r)
         g_out, n_out = resolve_breaks(pieces, o)
@@ -178,10 +232,12 @@ def run_set(pairs: Path, set_name: str, base_config, args) -> dict[str, Any]:
         gt_text = gt_path.read_text(encoding="utf-8")
         rec: dict[str, Any] = {"name": name}
         t0 = time.perf_counter()
+        changes: list[dict[str, Any]] = []
         try:
             with C.time_limit(args.doc_timeout):
                 res = clean(f, base_config, name=name, **options)
             raw, text = res.raw, res.text
+            changes = res.changes
             rec["changes"] = len(res.changes)
             rec["flags"] = len(res.flags)
             rec["changes_by_rule"] = dict(Counter(c.get("rule", "?") for c in res.changes))
@@ -195,7 +251,7 @@ def run_set(pairs: Path, set_name: str, base_config, args) -> dict[str, Any]:
             errors[rec["error"][:160]] += 1
         rec["seconds"] = round(time.perf_counter() - t0, 4)
         rec["raw_chars"] = len(raw)
-        rec.update(score_doc(gt_text, raw, text, mirror))
+        rec.update(score_doc(gt_text, raw, text, mirror, changes))
         docs.append(rec)
     return aggregate(set_name, docs, options, mirror, errors, time.perf_counter() - t_set)
 

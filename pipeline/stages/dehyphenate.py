@@ -531,6 +531,10 @@ def _proposals(text: str, ctx: Context, vocab: Vocabulary, own: dict[int, str]) 
                    own.get(doc.origin[b.hyphen]))
         if d.action == "join" and kind == "page" and _looks_like_heading(text, b.right):
             d = Decision("flag", 0.4, "a heading-like line follows the hyphen")
+        if d.action != "flag" and _caps_line_before_mixed(text, b):
+            # "AN EXTRAORDINARY STORY-" / "AT the Worship-street court": a headline ending in a
+            # dash, then the text in ordinary case, is no word broken in two
+            d = Decision("flag", 0.4, "an upper-case line (a headline?) ends in the hyphen and ordinary text follows")
         if b.specks:
             if b.right_speck and not (d.action == "join" and d.confidence >= 0.8):
                 d = Decision("flag", 0.4, f"'{b.specks}' between the halves: a speck or a quotation mark?")
@@ -658,6 +662,19 @@ def _suspended_follows(text: str, pos: int, joined: set[int]) -> bool:
 
 
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n|\Z")
+
+
+def _caps_line_before_mixed(text: str, b: Break) -> bool:
+    """The line ending in the hyphen is in capitals (two words or more) and the next is not."""
+    start = text.rfind("\n", 0, b.hyphen) + 1
+    line = text[start:b.hyphen]
+    end = text.find("\n", b.right)
+    nxt = text[b.right:end if end >= 0 else len(text)]
+    letters = [c for c in line if c.isalpha()]
+    # mostly capitals: OCR misreads a few letters of a headline as lower case ("impAORDINARY")
+    if len(line.split()) < 2 or len(letters) < 6 or sum(c.islower() for c in letters) * 4 > len(letters):
+        return False
+    return sum(c.islower() for c in nxt) >= 3
 
 
 def _looks_like_heading(text: str, pos: int) -> bool:

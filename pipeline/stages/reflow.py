@@ -612,6 +612,22 @@ def _heading_like(text: str) -> str:
     return "weak" if capped * 4 >= len(content) * 3 and first[0].isupper() else ""
 
 
+_HYPHEN_ENDS = ("-", "\N{HYPHEN}", "\N{NON-BREAKING HYPHEN}", "\N{NOT SIGN}")
+
+
+def _flagged(ctx: Context, pos: int) -> bool:
+    """A dehyphenate flag covers the character at ``pos`` (a break left for a person)."""
+    spans = ctx.doc.cached(
+        "reflow.dehyphenate_flags",
+        lambda: sorted(f.raw for f in ctx.doc.flags if f.stage == "dehyphenate"),
+    )
+    if not spans:
+        return False
+    raw = ctx.doc.origin[pos]
+    k = bisect_right(spans, (raw, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= raw < spans[k][1]
+
+
 def _glue(a: str, b: str) -> str:
     """What replaces a line break between the lines ``a`` and ``b`` of one paragraph (every
     rule that joins lines uses this, so that they all agree on the paragraph's text)."""
@@ -892,6 +908,10 @@ def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
                 )
             else:
                 glue = _glue(a.text, b.text)
+                if glue == "" and a.text.endswith(_HYPHEN_ENDS) and _flagged(ctx, a.end - 1):
+                    # dehyphenation could not decide this break and flagged it: keep it as
+                    # printed (a space after the hyphen) for the person who will
+                    glue = " "
                 yield Edit(a.end, b.start, glue, "printed line break inside a paragraph", confidence=0.95)
         # the lines of a paragraph become one line of prose: no runs of spaces or tabs left in
         # it that would make it look like a table row
