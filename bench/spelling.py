@@ -21,6 +21,15 @@ word is right in a text when it is aligned to an equal token there.
   python bench/spelling.py                 # all sets, all documents
   python bench/spelling.py --half even     # the tuning half (even-numbered documents)
   python bench/spelling.py --examples 30   # also list fixes and damages per set
+  python bench/spelling.py --speed 3       # speed and memory of the whole pipeline with the
+                                           # stage on a 3 MB mix of the pairs' OCR texts
+  python bench/spelling.py --stability     # the stage again on its own output, every pairs
+                                           # document and chapter: must propose nothing
+
+--speed N: the pairs' OCR texts, shuffled and repeated up to N MB (10^6 bytes), cleaned by
+every text stage with and without spelling, each run in a fresh process (start-up and the
+lexicon's load included), CPU time; the median of 3 runs, for the texts as separate
+documents and joined into one document (form feeds between), with each run's peak RSS.
 """
 from __future__ import annotations
 
@@ -122,9 +131,9 @@ def run_doc(raw: str, options: dict[str, Any], base_config) -> dict[str, Any]:
 
     config = from_mapping(options, base_config) if options else base_config
     before = [f for f in stages.all_rules() if not rule_id(f).startswith("spelling.")]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     doc = run_rules(raw, before, config)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     pipe_text = doc.text
     n_flags = len(doc.flags)
     settings = config.stage_settings("spelling", spelling.Settings)
@@ -132,8 +141,11 @@ def run_doc(raw: str, options: dict[str, Any], base_config) -> dict[str, Any]:
         rid = rule_id(func)
         if config.rule_enabled(rid):
             apply_proposals(doc, rid, func(doc.text, Context(doc=doc, config=config, settings=settings)), config)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
+    # stability: the stage run again on its own output must propose nothing
+    again = run_rules(doc.text, list(spelling.RULES), config)
     return {
+        "second_pass_changes": len(again.changes),
         "pipeline": pipe_text,
         "+spelling": doc.text,
         "t_pipeline": t1 - t0,
@@ -175,6 +187,82 @@ def score(gt_text: str, texts: dict[str, str], mirror: bool) -> dict[str, Any]:
     return rec
 
 
+SPEED_CHILD = r"""
+import json, random, resource, sys, time
+t0 = time.process_time()
+from pathlib import Path
+from pipeline import stages
+from pipeline.config import load
+from pipeline.runner import run_rules
+from pipeline.stages import spelling
+pairs, size, mode, with_spelling = Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+texts = [f.read_text(encoding="utf-8").strip("\f\n") + "\n" for f in sorted(pairs.glob("*.ocr.txt"))]
+rng = random.Random(0)
+docs, total = [], 0
+while total < size * 1e6:
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    for i in order:
+        docs.append(texts[i])
+        total += len(texts[i].encode("utf-8"))
+        if total >= size * 1e6:
+            break
+if mode == "one":
+    docs = ["\f".join(docs)]
+config = load()
+rules = [*stages.all_rules(), *spelling.RULES] if with_spelling else stages.all_rules()
+for d in docs:
+    run_rules(d, rules, config)
+cpu = time.process_time() - t0
+print(json.dumps({"bytes": total, "cpu_s": cpu, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def speed(pairs: Path, size: float, runs: int = 3) -> dict[str, Any]:
+    """Median KB/s (10^3 bytes of input a CPU second) of fresh processes, with and without
+    the spelling stage, the texts as separate documents and as one."""
+    import json
+    import subprocess
+
+    out: dict[str, Any] = {}
+    for mode in ("docs", "one"):
+        for with_spelling in (False, True):
+            rates, rss = [], []
+            for _ in range(runs):
+                p = subprocess.run([sys.executable, "-c", SPEED_CHILD, str(pairs), str(size), mode, "1" if with_spelling else "0"],
+                                   capture_output=True, text=True, cwd=C.REPO, check=True)
+                r = json.loads(p.stdout.strip().splitlines()[-1])
+                rates.append(r["bytes"] / 1000 / r["cpu_s"])
+                rss.append(r["peak_rss_mib"])
+            key = f"{mode} {'with' if with_spelling else 'without'} spelling"
+            out[key] = {"kb_s_median": round(C.median(rates)), "kb_s_runs": [round(x) for x in rates],
+                        "peak_rss_mib": round(max(rss))}
+    return out
+
+
+def stability(bd: Path, config) -> dict[str, Any]:
+    """Changes the stage proposes on its own output (alone, and in a second run of every
+    stage), over every pairs document and every chapter."""
+    from pipeline import stages
+    from pipeline.runner import run_rules
+    from pipeline.stages import spelling
+
+    rules = [*stages.all_rules(), *spelling.RULES]
+    files = [*sorted((bd / "pairs").glob("*.ocr.txt")), *sorted((bd / "chapters").glob("*.ocr.txt")),
+             *sorted((bd / "realchapters").glob("*.ocr.txt"))]
+    alone = again = 0
+    examples = []
+    for f in files:
+        doc = run_rules(f.read_text(encoding="utf-8"), rules, config)
+        second = run_rules(doc.text, list(spelling.RULES), config)
+        third = run_rules(doc.text, rules, config)
+        moved = [c for c in third.changes if c.stage == "spelling"]
+        alone += len(second.changes)
+        again += len(moved)
+        examples += [(f.name, c.rule, c.before, c.after) for c in [*second.changes, *moved]][:5]
+    return {"documents": len(files), "stage_alone": alone, "whole_pipeline": again, "examples": examples[:20]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--benchdata", help="the benchdata folder (default ../shared/benchdata)")
@@ -185,8 +273,31 @@ def main() -> None:
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--examples", type=int, default=0, help="list this many fixes and damages per set")
     ap.add_argument("--unsafe-fixes", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a [tool.ocrmend.spelling] setting for this run (repeatable), e.g. safe_margin=2")
     ap.add_argument("--json", help="write the report here (default bench/out/spelling.json)")
+    ap.add_argument("--speed", type=float, metavar="MB", help="measure speed and memory on a mix this large, only")
+    ap.add_argument("--stability", action="store_true", help="measure the second-pass changes only")
     args = ap.parse_args()
+    if args.speed or args.stability:
+        C.in_repo()
+        from pipeline.config import load as load_config
+
+        bd = C.benchdata(args.benchdata)
+        if args.stability:
+            r = stability(bd, load_config())
+            print(f"second pass over {r['documents']} documents (pairs, chapters, real chapters): "
+                  f"the stage alone proposes {r['stage_alone']} changes; every stage again, {r['whole_pipeline']} "
+                  f"spelling changes")
+            for e in r["examples"]:
+                print("  ", e)
+        if args.speed:
+            r = speed(bd / "pairs", args.speed)
+            print(f"speed on a {args.speed:g} MB mix of the pairs' OCR texts (fresh process per run, CPU time, "
+                  "median of 3):")
+            for k, v in r.items():
+                print(f"  {k:32s} {v['kb_s_median']:5d} KB/s  (runs {v['kb_s_runs']}; peak RSS {v['peak_rss_mib']} MiB)")
+        return
     C.in_repo()
     from pipeline.config import load
     from pipeline.lexicon import get_lexicon
@@ -195,10 +306,22 @@ def main() -> None:
     base = load()
     if args.unsafe_fixes:
         base = base.replace(unsafe_fixes=True)
-    t0 = time.perf_counter()
+    if args.set:
+        from pipeline.config import from_mapping
+
+        def value(v: str) -> Any:
+            for kind in (int, float):
+                try:
+                    return kind(v)
+                except ValueError:
+                    pass
+            return {"true": True, "false": False}.get(v.lower(), v)
+
+        base = from_mapping({"spelling": {k: value(v) for k, _, v in (x.partition("=") for x in args.set)}}, base)
+    t0 = time.process_time()
     lex = get_lexicon(base.dictionaries)
     load_index(lex.counts)
-    t_lex = time.perf_counter() - t0
+    t_lex = time.process_time() - t0
     baselines = None if args.no_baselines else Baselines()
     pairs = C.benchdata(args.benchdata) / "pairs"
     report: dict[str, Any] = {"state": C.pipeline_state(), "lexicon_seconds": round(t_lex, 3), "sets": {}}
@@ -239,6 +362,7 @@ def main() -> None:
                 worse[v] += s[f"{v}_cd"] > s["pipeline_cd"]
                 worse[v + " vs raw"] += s[f"{v}_cd"] > s["raw_cd"]
             agg["flags"] += len(r["spelling_flags"])
+            agg["second_pass"] += r["second_pass_changes"]
             agg["changes"] += len(r["spelling_changes"])
             for c in r["spelling_changes"]:
                 rules[c.rule] += 1
@@ -264,6 +388,7 @@ def main() -> None:
             "worse_than_pipeline": {v: worse[v] for v in VARIANTS[2:]},
             "worse_than_raw": {v: worse[v + " vs raw"] for v in VARIANTS[2:]},
             "spelling_changes": agg["changes"], "spelling_flags": agg["flags"],
+            "second_pass_changes": agg["second_pass"],
             "rules": dict(rules),
             "cer_drop_vs_raw_pct": round(100 * (1 - cer["+spelling"] / cer["raw"]), 1) if cer["raw"] else None,
             "goal_pct": GOALS.get(set_name),
@@ -275,7 +400,7 @@ def main() -> None:
         rows.append([set_name, n_docs, *(cer[v] for v in VARIANTS), rec["cer_drop_vs_raw_pct"], rec["goal_pct"]])
         wrows.append([set_name, gw, *(wer[v] for v in VARIANTS[1:]),
                       *(f"{rec['fixed'][v]}/{rec['damaged'][v]}/{rec['worse_than_pipeline'][v]}" for v in VARIANTS[2:]),
-                      agg["changes"], f"{agg['flags']} ({C.pct(agg['flags'], gw)}%)",
+                      agg["changes"], f"{agg['flags']} ({C.pct(agg['flags'], gw)}%)", agg["second_pass"],
                       f"1/{gw // max(1, rec['damaged']['+spelling'])}" if rec["damaged"]["+spelling"] else "0"])
     print(C.rules_line(report["state"]))
     print(f"lexicon + spelling index load: {t_lex:.3f} s; half: {args.half}\n")
@@ -283,9 +408,10 @@ def main() -> None:
     print(C.table(["set", "docs", *VARIANTS, "drop %", "goal %"], rows))
     print("\nWER %, and words fixed/damaged/docs worse than the pipeline (per variant)")
     print(C.table(["set", "words", *(f"WER {v}" for v in VARIANTS[1:]), *(f"f/d/w {v}" for v in VARIANTS[2:]),
-                   "changes", "flags", "damage rate"], wrows))
-    print(f"\nspeed, whole pipeline with spelling: {tot_bytes / 1024 / max(tot_secs, 1e-9):.0f} KB/s "
-          f"({tot_bytes / 1024:.0f} KB in {tot_secs:.2f} s, one core)")
+                   "changes", "flags", "2nd pass", "damage rate"], wrows))
+    print(f"\nspeed (CPU time of this process), whole pipeline with spelling: "
+          f"{tot_bytes / 1024 / max(tot_secs, 1e-9):.0f} KB/s ({tot_bytes / 1024:.0f} KB in {tot_secs:.2f} s, one core); "
+          "the stage alone: " + ", ".join(f"{k} {v['stage_kb_per_s']:.0f}" for k, v in report["sets"].items()) + " KB/s")
     if args.examples:
         for set_name, rec in report["sets"].items():
             print(f"\n## {set_name}: rules {rec['rules']}")

@@ -88,7 +88,7 @@ def test_rules_lists_every_rule(run_cli):
     recs = [json.loads(line) for line in r.stdout.decode().splitlines()]
     assert all(rec["doc"] and rec["safety"] in ("safe", "unsafe", "suggest") for rec in recs)
     stages = [rec["stage"] for rec in recs]
-    order = ["ocr", "encoding", "layout", "fragments", "dehyphenate", "reflow"]
+    order = ["ocr", "encoding", "layout", "fragments", "dehyphenate", "reflow", "spelling"]
     assert stages == sorted(stages, key=order.index)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-#: The text stages in order. ``ocr`` (images) and ``spelling`` come in later.
-STAGES: tuple[str, ...] = ("ocr", "encoding", "layout", "fragments", "dehyphenate", "reflow")
+#: The stages in order (``ocr`` does something only for page images).
+STAGES: tuple[str, ...] = ("ocr", "encoding", "layout", "fragments", "dehyphenate", "reflow", "spelling")
 
 
 def load(name: str) -> ModuleType:

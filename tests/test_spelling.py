@@ -1,0 +1,378 @@
+"""The spelling stage: case files of fixes and of words that must stay unchanged, flags,
+safety levels, user word lists, the known-misreads format, the cached candidate index."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import from_mapping
+from pipeline.runner import run_rules
+from pipeline.stages import spelling
+
+CASES = Path(__file__).parent / "cases" / "spelling"
+
+
+@dataclass
+class Case:
+    title: str
+    source: str
+    input: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    unsafe_fixes: bool = False
+
+
+def _value(v: str):
+    v = v.strip()
+    if v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    try:
+        return float(v) if "." in v else int(v)
+    except ValueError:
+        return v
+
+
+def load_cases() -> list[Case]:
+    cases: list[Case] = []
+    for f in sorted(CASES.glob("*.txt")):
+        cur: Case | None = None
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.startswith("=== "):
+                cur = Case(line[4:].strip(), f.name)
+                cases.append(cur)
+            elif cur is None or not line.strip() or line.startswith("#"):
+                continue
+            elif line.startswith("< "):
+                cur.input.append(line[2:])
+            elif line.startswith("> "):
+                cur.expected.append(line[2:])
+            elif line.startswith("rules:"):
+                cur.rules = line.split(":", 1)[1].split()
+            elif line.startswith("settings:"):
+                for kv in line.split(":", 1)[1].split():
+                    k, v = kv.split("=", 1)
+                    cur.settings[k] = _value(v)
+            elif line.startswith("unsafe_fixes:"):
+                cur.unsafe_fixes = _value(line.split(":", 1)[1]) is True
+            else:
+                raise ValueError(f"{f.name}: cannot read line {line!r}")
+    return cases
+
+
+def config_for(case: Case):
+    data: dict = {"unsafe_fixes": case.unsafe_fixes}
+    if case.settings:
+        data["spelling"] = case.settings
+    return from_mapping(data)
+
+
+ALL = load_cases()
+
+
+@pytest.mark.parametrize("case", ALL, ids=[f"{c.source}:{c.title}" for c in ALL])
+def test_case(case: Case) -> None:
+    text = "\n".join(case.input)
+    expected = "\n".join(case.expected) if case.expected else text
+    doc = run_rules(text, spelling.RULES, config_for(case))
+    assert doc.text == expected, [(c.rule, c.before, c.after, c.reason) for c in doc.changes]
+    if case.rules:
+        assert {c.rule for c in doc.changes} <= set(case.rules) and doc.changes
+    if not case.expected:
+        assert not doc.flags, [(f.text, f.reason) for f in doc.flags]
+    # stable: the stage proposes nothing more on its own output
+    again = run_rules(doc.text, spelling.RULES, config_for(case))
+    assert again.text == doc.text and not again.changes
+
+
+def test_case_files_have_both_kinds() -> None:
+    assert sum(bool(c.expected) for c in ALL) >= 10
+    assert sum(not c.expected for c in ALL) >= 15
+
+
+def test_replay_of_spelling_changes() -> None:
+    """The log of the stage's changes, applied in order to the input, gives the output."""
+    text = "Tbe rnodern house ofthe town, an inde pendent state, and tho end of tho road."
+    doc = run_rules(text, spelling.RULES)
+    out = text
+    for c in doc.changes:
+        s, e = c.at
+        assert out[s:e] == c.before
+        out = out[:s] + c.after + out[e:]
+    assert out == doc.text != text
+
+
+def test_unsure_fixes_are_flags_and_unsafe_fixes_need_the_option() -> None:
+    text = "It was a rnodern house in a quiet street."
+    cautious = from_mapping({"spelling": {"safe_margin": 99.0, "unsafe_margin": 0.0}})
+    doc = run_rules(text, spelling.RULES, cautious)
+    assert doc.text == text
+    assert [f.suggestions[0] for f in doc.flags] == ["modern"]
+    bold = from_mapping({"unsafe_fixes": True, "spelling": {"safe_margin": 99.0, "unsafe_margin": 0.0}})
+    doc = run_rules(text, spelling.RULES, bold)
+    assert doc.text == "It was a modern house in a quiet street."
+    assert doc.changes[0].safety == "unsafe"
+
+
+def test_damaged_word_without_a_sure_reading_is_flagged_with_suggestions() -> None:
+    doc = run_rules("a tnb1e of the costs", spelling.RULES)
+    assert doc.text == "a tnb1e of the costs"
+    assert doc.flags and doc.flags[0].suggestions[:2] == ("table", "tube")
+
+
+def test_user_word_list_protects(tmp_path: Path) -> None:
+    words = tmp_path / "mine.txt"
+    words.write_text("# my terms\nrnodern\n", encoding="utf-8")
+    doc = run_rules("a rnodern house", spelling.RULES, from_mapping({"dictionaries": [str(words)]}))
+    assert doc.text == "a rnodern house"
+
+
+def test_user_misreads_file(tmp_path: Path) -> None:
+    (tmp_path / "ocr-misreads-mine.txt").write_text("house <- hcuse\nhorse <? harse\n", encoding="utf-8")
+    doc = run_rules("a hcuse and a harse", spelling.RULES, from_mapping({"dictionaries": [str(tmp_path)]}))
+    assert doc.text == "a house and a harse"
+    assert [(f.text, f.suggestions) for f in doc.flags] == [("harse", ("horse",))]
+
+
+def test_misreads_format_errors_name_the_line() -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.spelling_data import parse_misreads
+
+    with pytest.raises(ConfigError, match="bad.txt:2"):
+        parse_misreads("the <- tbe\nthis line has no arrow\n", "bad.txt")
+
+
+def test_shipped_misreads_never_list_a_known_word_as_automatic() -> None:
+    from pipeline.lexicon import get_lexicon
+    from pipeline.spelling_data import load_misreads
+
+    lex = get_lexicon()
+    allowed = {"aud"}  # the currency code; in running lower-case text always "and"
+    bad = [m.wrong for m in load_misreads().values() if m.auto and m.wrong.lower() in lex.counts and m.wrong not in allowed]
+    assert not bad
+
+
+def test_index_lookups_are_symspellpys() -> None:
+    """The compact cached index answers exactly as symspellpy's own dictionary does."""
+    from symspellpy import SymSpell, Verbosity
+
+    from pipeline.lexicon import get_lexicon
+    from pipeline.spelling_data import _symspell_dir, load_index, lookup
+
+    index = load_index(get_lexicon().counts)
+    ref = SymSpell(2, 7)
+    ref.load_dictionary(str(_symspell_dir() / "frequency_dictionary_en_82_765.txt"), 0, 1)
+    for w in ("tbe", "rnodern", "caipentbr", "hierttrchy", "a", "ab", "qzx", "definitdon", "tlie", "wbich"):
+        for ed in (1, 2):
+            ours = dict(lookup(index, w, ed, limit=10**6))
+            theirs: dict[str, int] = {}
+            for s in ref.lookup(w, Verbosity.ALL, ed):  # (symspellpy may list a word twice)
+                theirs[s.term] = min(s.distance, theirs.get(s.term, 99))
+            assert ours == theirs, (w, ed)
+
+
+def test_index_is_cached_on_disk() -> None:
+    from pipeline.lexicon import get_lexicon
+    from pipeline.spelling_data import cache_dir, load_index
+
+    import os
+
+    load_index(get_lexicon().counts)
+    d = cache_dir()
+    if d.is_dir() and os.access(d, os.W_OK):  # a read-only home keeps the index in memory
+        assert list(d.glob("spelling-index-*.bin"))
+
+
+def test_index_cache_files_are_versioned() -> None:
+    """A cache file is named by its format version and content, so two versions of the code
+    never read each other's files."""
+    from pipeline.lexicon import get_lexicon
+    from pipeline.spelling_data import _INDEX_MAGIC, cache_dir, load_index
+
+    import os
+
+    load_index(get_lexicon().counts)
+    d = cache_dir()
+    version = _INDEX_MAGIC.rstrip().rsplit(b"-", 1)[-1].decode()
+    if d.is_dir() and os.access(d, os.W_OK):
+        assert list(d.glob(f"spelling-index-{version}-*.bin"))
+
+
+# -- stability: the stage run again on its own output proposes nothing -----------------------
+import random  # noqa: E402
+
+PROSE = [p.replace("\n", " ").strip() for p in "\n".join(
+    line for line in (CASES / "prose.md").read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+).split("\n\n") if p.strip()]
+
+#: what an OCR engine does to print, as (printed, written) pairs applied inside words
+_DAMAGE = [("m", "rn"), ("h", "li"), ("th", "tb"), ("d", "cl"), ("e", "c"), ("e", "o"), ("c", "e"), ("l", "1"),
+           ("o", "0"), ("n", "u"), ("h", "b"), ("i", "l"), ("s", "5"), ("a", "o"), ("ri", "n"), ("w", "vv")]
+
+
+def damage(text: str, rng: random.Random, rate: float = 0.12) -> str:
+    """``text`` as a noisy OCR engine might have read it (deterministic for a seed)."""
+    words = text.split(" ")
+    out = []
+    for w in words:
+        r = rng.random()
+        if r < rate and len(w) > 2:
+            printed, written = rng.choice(_DAMAGE)
+            at = [i for i in range(len(w)) if w.startswith(printed, i)]
+            if at:
+                i = rng.choice(at)
+                w = w[:i] + written + w[i + len(printed):]
+        elif r < rate * 1.4 and w[:1] == "W":
+            w = "\\V" + w[1:]
+        elif r < rate * 1.6 and out and out[-1].isalpha() and len(out[-1]) <= 3:
+            out[-1] += w  # run into the word before
+            continue
+        elif r < rate * 1.75 and len(w) > 7 and w.isalpha():
+            k = rng.randrange(3, len(w) - 3)
+            w = w[:k] + rng.choice([" ", "- "]) + w[k:]  # broken apart
+        out.append(w)
+    return " ".join(out)
+
+
+def _second_pass(text: str, config=None):
+    return run_rules(text, spelling.RULES, config)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_stable_on_damaged_prose(seed: int) -> None:
+    rng = random.Random(seed)
+    paragraphs = rng.sample(PROSE, k=min(len(PROSE), 3 + seed % 3))
+    text = "\n\n".join(damage(p, rng) for p in paragraphs)
+    doc = run_rules(text, spelling.RULES)
+    assert doc.changes  # the damage is fixed, in part at least
+    again = _second_pass(doc.text)
+    assert not again.changes, [(c.rule, c.before, c.after, c.reason) for c in again.changes]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_whole_pipeline_with_spelling_is_stable(seed: int) -> None:
+    """Cleaning the cleaned text again: the spelling stage proposes nothing."""
+    from pipeline import stages
+
+    rng = random.Random(100 + seed)
+    # printed lines, a hyphen at a line end, a page break with a running head
+    text = "\n".join(damage(p, rng) for p in rng.sample(PROSE, k=4))
+    words = text.split(" ")
+    lines = [" ".join(words[i : i + 11]) for i in range(0, len(words), 11)]
+    text = "THE HISTORY OF THE TOWN\n\n" + "\n".join(lines[:20]) + "\n\f12 THE HISTORY OF THE TOWN\n\n" + "\n".join(lines[20:])
+    rules = [*stages.all_rules(), *spelling.RULES]
+    once = run_rules(text, rules)
+    twice = run_rules(once.text, rules)
+    assert not [c for c in twice.changes if c.stage == "spelling"], [
+        (c.rule, c.before, c.after) for c in twice.changes if c.stage == "spelling"]
+
+
+@pytest.mark.parametrize("settings", [
+    {"unsafe_fixes": True},
+    {"ignore": ["spelling.merged_words", "spelling.real_word"]},
+    {"ignore": ["spelling.ocr_confusion"]},
+    {"spelling": {"safe_margin": 0.5, "unsafe_margin": 0.2, "real_word_margin": 1.0}},
+])
+def test_stable_whatever_the_settings(settings: dict) -> None:
+    config = from_mapping(settings)
+    rng = random.Random(7)
+    text = "\n\n".join(damage(p, rng, 0.2) for p in PROSE)
+    doc = run_rules(text, spelling.RULES, config)
+    again = _second_pass(doc.text, config)
+    assert not again.changes, [(c.rule, c.before, c.after, c.reason) for c in again.changes]
+
+
+def test_replay_on_damaged_prose() -> None:
+    rng = random.Random(3)
+    text = "\n\n".join(damage(p, rng, 0.2) for p in PROSE)
+    doc = run_rules(text, spelling.RULES)
+    out = text
+    for c in doc.changes:
+        s, e = c.at
+        assert out[s:e] == c.before
+        out = out[:s] + c.after + out[e:]
+    assert out == doc.text
+
+
+from hypothesis import HealthCheck, given, settings as hsettings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VOCAB = (
+    "the of and tbe tlie rnodern modern \\Ve We ofthe Ihave inde pendent to- gether tho havo wero boen "
+    "house houso Babikian Zhou Enlai H2SO4 1949 1949-50 [sic] e.g. NATO the the was a an in on at "
+    "specLalizations bro1ught 81ve arid and cbarges charges definitdon definition caf\u00e9 les droits de "
+    "prisoncr's prisoner's Mr. Smith ( ) , ; : . ! ? \u201c \u201d tion ing ment"
+).split()
+
+
+@st.composite
+def ocr_words(draw):
+    parts = []
+    for _ in range(draw(st.integers(1, 40))):
+        parts.append(draw(st.sampled_from(_VOCAB)))
+        parts.append(draw(st.sampled_from([" ", " ", " ", "\n", "\n\n", " - "])))
+    return "".join(parts)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ocr_words())
+def test_stable_on_any_ocr_like_text(text: str) -> None:
+    doc = run_rules(text, spelling.RULES)
+    again = _second_pass(doc.text)
+    assert not again.changes, [(c.rule, c.before, c.after) for c in again.changes]
+
+
+# -- the stage's data ships inside the package ------------------------------------------------
+def test_stage_data_is_package_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The misreads list and the extra words are read from the installed package, not from a
+    source checkout: they are found from a folder with no ``dictionaries/``."""
+    import pipeline
+    from pipeline import spelling_data as D
+
+    data = Path(pipeline.__file__).resolve().parent / "data"
+    assert (data / "ocr-misreads.txt").is_file() and (data / "english-extra.tsv").is_file()
+    assert D.PACKAGE_DATA == data
+    pyproject = data.parent.parent / "pyproject.toml"
+    if pyproject.is_file():  # a source checkout: the wheel must carry the files
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+        assert "data/*" in declared["pipeline"]
+    monkeypatch.chdir(tmp_path)
+    assert not Path("dictionaries").exists()
+    assert D.load_misreads()["tbe"].right == "the"
+    assert "afterward" in D.load_extra_words()
+    assert run_rules("It was tbe end of tbe day.", spelling.RULES).text == "It was the end of the day."
+
+
+def test_user_misreads_in_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``dictionaries/ocr-misreads*.txt`` in the working folder adds to (and overrides) the
+    package's list, in the same format."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dictionaries").mkdir()
+    (tmp_path / "dictionaries" / "ocr-misreads.txt").write_text(
+        "# my collection\nhouse <- hcuse hc\u00fcse\nthe <? tbe\n", encoding="utf-8")
+    doc = run_rules("a hcuse and tbe end", spelling.RULES)
+    assert doc.text == "a house and tbe end"  # "tbe" is now a suggestion only
+    assert [(f.text, f.suggestions) for f in doc.flags] == [("tbe", ("the",))]
+
+
+def test_fixes_of_later_rounds_compose_with_earlier_ones() -> None:
+    """A word a later round fixes again becomes one edit of the first text; spans of the
+    current text map back to the first text, or to None inside a fix."""
+    def d(r: str) -> spelling.Decision:
+        return spelling.Decision("confusion", r, "why", 0.9, "safe")
+
+    c = spelling._Composer("abc def ghi")
+    c.add("abc def ghi", [(4, 7, d("dxf"))])
+    c.add("abc dxf ghi", [(0, 3, d("abcd")), (4, 7, d("dff")), (8, 11, d("g"))])
+    assert [(s, e, r) for s, e, r, *_ in c.changes] == [(0, 3, "abcd"), (4, 7, "dff"), (8, 11, "g")]
+    assert c.changes[1][4] == ["why", "why"]
+    # "abcd dff g": the second word's letters are inside a fix, the space after the first is not
+    assert c.to_first([(4, 5), (5, 8), (9, 10)]) == [(3, 4), None, None]
+    c.add("abcd dff g", [(5, 8, d("def"))])  # a fix undone: no edit left there
+    assert [(s, e, r) for s, e, r, *_ in c.changes] == [(0, 3, "abcd"), (8, 11, "g")]
