@@ -665,15 +665,19 @@ _PARAGRAPH_END = re.compile(r"\n[ \t]*\n|\Z")
 
 
 def _caps_line_before_mixed(text: str, b: Break) -> bool:
-    """The line ending in the hyphen is in capitals (two words or more) and the next is not."""
-    start = text.rfind("\n", 0, b.hyphen) + 1
-    line = text[start:b.hyphen]
+    """A word in capitals before the hyphen, a capital after it, and ordinary lower-case text
+    running on: a headline ending in a dash ("STORY-" / "AT the court"), not a broken word.
+
+    Only the word itself and the next line are read, never the rest of the line before: a
+    join earlier on that line must not change the answer on a second run.
+    """
+    letters = [c for c in b.left_word if c.isalpha()]
+    if len(letters) < 3 or sum(c.islower() for c in letters) * 4 > len(letters):
+        return False
+    if not b.right_token[:1].isupper():
+        return False
     end = text.find("\n", b.right)
     nxt = text[b.right:end if end >= 0 else len(text)]
-    letters = [c for c in line if c.isalpha()]
-    # mostly capitals: OCR misreads a few letters of a headline as lower case ("impAORDINARY")
-    if len(line.split()) < 2 or len(letters) < 6 or sum(c.islower() for c in letters) * 4 > len(letters):
-        return False
     return sum(c.islower() for c in nxt) >= 3
 
 
