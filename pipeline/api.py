@@ -23,7 +23,7 @@ from . import __version__, changelog, runner
 from .config import Config, from_mapping
 from .decoding import decode
 from .document import Document
-from .errors import InputError, MissingDependency
+from .errors import InputError, MissingDependency, reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ocr import OcrDocument, OcrSettings
@@ -151,19 +151,11 @@ def _read_source(source: Source, config: Config, name: str | None) -> tuple[str,
         text, enc = decode(source, name or "<bytes>", config.encoding)
         return text, enc, name or "<bytes>"
     path = Path(source)
-    try:
+    with reading(path):
         size = path.stat().st_size
         if size > config.max_bytes:
             raise InputError(f"{path}: {size} bytes is over the limit of {config.max_bytes} (config max_bytes)")
         data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; give a file") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: cannot be read (permission denied); fix its permissions") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     text, enc = decode(data, str(path), config.encoding)
     return text, enc, name or path.stem
 

@@ -15,6 +15,9 @@ Exit codes (documented in the README):
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 EXIT_OK = 0
 EXIT_CHANGED = 1
 EXIT_USAGE = 2
@@ -59,3 +62,18 @@ class ReplayError(OcrmendError):
     """A change log does not apply to the text it is replayed on."""
 
     exit_code = EXIT_CHANGED
+
+
+@contextmanager
+def reading(path: object) -> Iterator[None]:
+    """Turn the OS errors of reading ``path`` into one-line :class:`InputError`s."""
+    try:
+        yield
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder; give a file") from None
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: cannot be read (permission denied); fix its permissions") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None

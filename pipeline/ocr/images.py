@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, MissingDependency
+from ..errors import InputError, MissingDependency, reading
 
 #: suffixes read as images (lower case); PDF pages are rendered
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
@@ -57,18 +57,10 @@ def is_image_path(path: str | Path) -> bool:
 def open_source(path: str | Path, settings: Any) -> "PageSource":
     """Open an image or PDF for reading page by page; raise ``InputError`` if it cannot be."""
     path = Path(path)
-    try:
+    with reading(path):
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8)
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; give a file") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: cannot be read (permission denied); fix its permissions") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     if size == 0:
         raise InputError(f"{path}: empty file (0 bytes); nothing to OCR")
     if head.startswith(b"%PDF") or (path.suffix.lower() == ".pdf" and b"%PDF" in head):
