@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Iterator, Literal
 
 from ..edits import Edit, Flag
 from ..rules import Context, rule
+from .encoding import LIGATURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..document import Document
@@ -89,13 +90,7 @@ _DIGIT = re.compile(r"\d")
 _FOLD = str.maketrans({
     "\N{LATIN SMALL LETTER LONG S}": "s",
     "\N{RIGHT SINGLE QUOTATION MARK}": "'",
-    "\N{LATIN SMALL LIGATURE FF}": "ff",
-    "\N{LATIN SMALL LIGATURE FI}": "fi",
-    "\N{LATIN SMALL LIGATURE FL}": "fl",
-    "\N{LATIN SMALL LIGATURE FFI}": "ffi",
-    "\N{LATIN SMALL LIGATURE FFL}": "ffl",
-    "\N{LATIN SMALL LIGATURE LONG S T}": "st",
-    "\N{LATIN SMALL LIGATURE ST}": "st",
+    **LIGATURES,
 })
 
 #: block kinds whose lines are printed as they are: never join into, out of or inside them

@@ -205,7 +205,7 @@ def _as_later_rules_leave_it(line: str) -> str:
     controls gone, odd spaces plain, ligatures spelt out, soft hyphens handled, NFC."""
     # in the order the rules run
     line = _SOFT_HYPHEN.sub("", _SOFT_HYPHEN_AT_LINE_END.sub("-", line))
-    line = _LIGATURE.sub(lambda m: _LIGATURES[m.group()], line)
+    line = _LIGATURE.sub(lambda m: LIGATURES[m.group()], line)
     line = _ZERO_WIDTH.sub("", _ODD_SPACE.sub(" ", line))
     line = _CONTROL.sub("", line)
     return unicodedata.normalize("NFC", line)
@@ -313,7 +313,8 @@ def soft_hyphen(text: str, ctx: Context) -> Iterator[Edit]:
 
 # -- encoding.ligatures -------------------------------------------------------------------
 
-_LIGATURES = {
+#: Latin typographic ligatures and their letters (dehyphenation folds with this too)
+LIGATURES = {
     "\N{LATIN SMALL LIGATURE FF}": "ff",
     "\N{LATIN SMALL LIGATURE FI}": "fi",
     "\N{LATIN SMALL LIGATURE FL}": "fl",
@@ -322,7 +323,7 @@ _LIGATURES = {
     "\N{LATIN SMALL LIGATURE LONG S T}": "st",
     "\N{LATIN SMALL LIGATURE ST}": "st",
 }
-_LIGATURE = re.compile("[" + "".join(_LIGATURES) + "]")
+_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
 
 
 @rule("encoding.ligatures")
@@ -337,7 +338,7 @@ def ligatures(text: str, ctx: Context) -> Iterator[Edit]:
     """
     for m in _LIGATURE.finditer(text):
         lig = m.group()
-        yield Edit(m.start(), m.end(), _LIGATURES[lig],
+        yield Edit(m.start(), m.end(), LIGATURES[lig],
                    f"ligature {unicodedata.name(lig).lower()} is a glyph, not a letter")
 
 
