@@ -160,28 +160,16 @@ def _read_source(source: Source, config: Config, name: str | None) -> tuple[str,
     return text, enc, name or path.stem
 
 
-def result_of(doc: Document, config: Config) -> Result:
-    return Result(
-        name=doc.name,
-        raw=doc.raw,
-        text=doc.text,
-        encoding=doc.encoding,
-        config=config,
-        blocks=doc.blocks(),
-        changes=[c.to_record() for c in doc.changes],
-        flags=[f.to_record() for f in doc.flags],
-        pages=len(doc.page_starts) + 1,
-    )
-
-
-def _take_result(doc: Document, config: Config) -> Result:
-    """``result_of`` for a document no one uses afterwards: what the result does not keep is
-    let go as the result is built (a long document's change records and its offset map are
-    then never in memory twice)."""
+def result_of(doc: Document, config: Config, *, release: bool = False) -> Result:
+    """The result of a cleaned document. With ``release`` the document is used up on the way:
+    its offset map, scratch state and change objects are let go as the result is built (a
+    long document's change records and its offset map are then never in memory twice)."""
     blocks = doc.blocks()
-    doc.origin = array("i")
-    doc.state.clear()
-    doc._cache.clear()
+    if release:
+        doc.origin = array("i")
+        doc.state.clear()
+        doc._cache.clear()
+    take = _records_of if release else (lambda items: [x.to_record() for x in items])
     return Result(
         name=doc.name,
         raw=doc.raw,
@@ -189,8 +177,8 @@ def _take_result(doc: Document, config: Config) -> Result:
         encoding=doc.encoding,
         config=config,
         blocks=blocks,
-        changes=_records_of(doc.changes),
-        flags=_records_of(doc.flags),
+        changes=take(doc.changes),
+        flags=take(doc.flags),
         pages=len(doc.page_starts) + 1,
     )
 
@@ -222,7 +210,7 @@ def clean(source: Source, config: Config | None = None, *, name: str | None = No
         return clean_image(source, config, name=name, jobs=jobs)  # type: ignore[arg-type]
     text, enc, doc_name = _read_source(source, config, name)
     doc = runner.run(text, config, name=doc_name, encoding=enc)
-    return _take_result(doc, config)
+    return result_of(doc, config, release=True)
 
 
 def is_image_source(source: Source) -> bool:
@@ -266,7 +254,7 @@ def clean_ocr(ocr: "OcrDocument", config: Config | None = None, *, settings: "Oc
     except MissingDependency:  # a document OCRed elsewhere and rebuilt from its JSON
         version = None
     doc = runner.run(ocr.text, config, name=name or ocr.name, encoding="utf-8", ocr=ocr)
-    result = _take_result(doc, config)
+    result = result_of(doc, config, release=True)
     return dataclasses.replace(
         result,
         blocks=integration.annotate_blocks(result.blocks, ocr),

@@ -194,24 +194,7 @@ def _h(s: str) -> int:
 
 def _prefix_deletes(word: str) -> set[str]:
     """symspellpy's deletes of a word's prefix (the keys its lookup probes)."""
-    out = {word[:_PREFIX]}
-    if len(word) <= _MAX_ED:
-        out.add("")
-    frontier = {word[:_PREFIX]}
-    for _ in range(_MAX_ED):
-        nxt = set()
-        for w in frontier:
-            if len(w) <= 1:
-                continue
-            for i in range(len(w)):
-                d = w[:i] + w[i + 1 :]
-                if d not in out:
-                    nxt.add(d)
-        out |= nxt
-        frontier = nxt
-    if len(word) <= _MAX_ED:
-        out.add("")
-    return out
+    return _query_deletes(word, _MAX_ED)
 
 
 class DeletesView(Mapping):
