@@ -9,7 +9,6 @@ read it from the text.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -109,8 +108,3 @@ def get_lexicon(extra: tuple[str, ...] = ()) -> Lexicon:
     with _LOCK:
         return _load(paths, stamp)
 
-
-def env_dictionaries() -> tuple[str, ...]:
-    """Extra word lists named in ``OCRMEND_DICTIONARIES`` (``os.pathsep``-separated)."""
-    v = os.environ.get("OCRMEND_DICTIONARIES", "")
-    return tuple(p for p in v.split(os.pathsep) if p)

@@ -21,7 +21,6 @@ def ocrmend_cmd() -> list[str]:
 def run_cli(tmp_path):
     def run(*args, input=None, cwd=None):
         env = dict(os.environ)
-        env.pop("OCRMEND_DICTIONARIES", None)
         return subprocess.run(
             [*ocrmend_cmd(), *map(str, args)],
             input=input,

@@ -82,7 +82,6 @@ def make_samples(folder: str | Path) -> list[Path]:
 
 def cli(*args, cwd: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
-    full_env.pop("OCRMEND_DICTIONARIES", None)
     full_env.update(env or {})
     return subprocess.run([*ocrmend_cmd(), *map(str, args)], capture_output=True, cwd=cwd, env=full_env,
                           timeout=timeout)
