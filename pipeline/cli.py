@@ -83,7 +83,33 @@ def _readable_dir(d: Path) -> bool:
         return False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose heavier commands are imported only when they run, so ``--help`` stays instant."""
+
+    #: command name -> "module:attribute" of a click command
+    lazy: dict[str, str] = {
+        "review": "pipeline.review.commands:review",
+        "apply": "pipeline.review.commands:apply",
+        "explain": "pipeline.review.commands:explain",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy[name].split(":")
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError):
+                return None  # not built in this checkout
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ocrmend", prog_name="ocrmend")
 def main() -> None:
     """ocrmend: restore OCR text and show every change it made.
