@@ -10,6 +10,7 @@ import hashlib
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from itertools import accumulate, islice, repeat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
@@ -49,7 +50,7 @@ class Document:
         self.raw = raw
         self.encoding = encoding
         self.text = raw
-        self.origin = _identity_map(len(raw) + 1)
+        self.origin = OffsetMap(len(raw) + 1)
         self.changes: list[Change] = []
         self.flags: list[FlagRecord] = []
         self.regions: list[RegionRecord] = []
@@ -71,11 +72,11 @@ class Document:
 
     def current_pos(self, raw_pos: int) -> int:
         """The first current position that comes from ``raw_pos`` or later."""
-        return bisect_left(self.origin, raw_pos)
+        return self.origin.first_at_least(raw_pos)
 
     def current_span(self, raw: tuple[int, int]) -> tuple[int, int]:
-        start = bisect_left(self.origin, raw[0])
-        end = max(start, bisect_left(self.origin, raw[1]))
+        start = self.origin.first_at_least(raw[0])
+        end = max(start, self.origin.first_at_least(raw[1]))
         return start, end
 
     def page_of(self, raw_pos: int) -> int:
@@ -131,7 +132,7 @@ class Document:
         self.text = ""
         self.text = "".join(pieces)
         del pieces
-        self.origin = _remap(self.origin, spans)
+        self.origin.replace(spans)
         self._version += 1
 
     # -- views ---------------------------------------------------------------------------
@@ -194,85 +195,114 @@ class Document:
         return [b for _, _, b in out]
 
 
-#: below this many entries the identity map is built without importing numpy
-_NUMPY_FROM = 1 << 18
-#: entries copied at a time when the map is compacted in place (bounds the temporary copies)
-_CHUNK = 1 << 20
-#: edits applied one by one with slice assignment (each moves the tail of the map once)
-_FEW_EDITS = 16
+class OffsetMap:
+    """The map from every current position to the raw offset it comes from, kept as runs.
 
+    A run is ``length`` positions whose raw offsets either count up from ``raw`` (step 1: text
+    copied from the raw) or all equal ``raw`` (step 0: text a change put there, mapped to the
+    raw start of what it replaced). A long document with many changes needs a few runs per
+    change that altered a length, not four bytes per character, and a change that swaps one
+    character for one other costs nothing. Reads like the dense sequence it stands for:
 
-def _identity_map(n: int) -> "array[int]":
-    """``array("i", range(n))``, fast for long texts."""
-    if n < _NUMPY_FROM:
-        return array("i", range(n))
-    import numpy as np
-
-    out = array("i")
-    out.frombytes(np.arange(n, dtype=np.intc).tobytes())
-    return out
-
-
-def _remap(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
-    """Update the offset map in place for sorted, non-overlapping replacements.
-
-    Each replaced span ``[start, end)`` becomes ``len(repl)`` entries of ``origin[start]``.
-    In place, so a long document's map is never held twice: edits that never make the text
-    longer than it was up to any point are compacted from the start; a few other edits are
-    applied one by one from the end; anything else builds a new map.
+    >>> m = OffsetMap(6)          # "hello" and its end
+    >>> m.replace([(1, 3, "EE E")])
+    >>> list(m), len(m)
+    ([0, 1, 1, 1, 1, 3, 4, 5], 8)
+    >>> m[2], m.first_at_least(3), m.first_at_least(2), m.first_at_least(9)
+    (1, 5, 5, 8)
+    >>> m.replace([(0, 1, "h"), (7, 7, "!")])    # same-length swaps add no run
+    >>> list(m), m.runs
+    ([0, 1, 1, 1, 1, 3, 4, 5, 5], 4)
     """
-    delta = 0
-    for start, end, repl in spans:
-        delta += len(repl) - (end - start)
-        if delta > 0:
-            break
+
+    __slots__ = ("_len", "_raw", "_step", "_cur", "_n")
+
+    def __init__(self, n: int) -> None:
+        #: run lengths (all > 0), raw offset where each run starts, and each run's step (0 or 1)
+        self._len = array("q", [n] if n else [])
+        self._raw = array("q", [0] if n else [])
+        self._step = array("b", [1] if n else [])
+        self._cur = array("q", [0] if n else [])  # current position where each run starts
+        self._n = n
+
+    @property
+    def runs(self) -> int:
+        return len(self._len)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> int:
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("offset map index out of range")
+        k = bisect_right(self._cur, i) - 1
+        return self._raw[k] + (i - self._cur[k]) * self._step[k]
+
+    def __iter__(self) -> Iterator[int]:
+        for length, raw, step in zip(self._len, self._raw, self._step):
+            if step:
+                yield from range(raw, raw + length)
+            else:
+                yield from repeat(raw, length)
+
+    def first_at_least(self, raw_pos: int) -> int:
+        """The first position whose raw offset is ``raw_pos`` or more (``len`` if none):
+        ``bisect_left`` on the dense map."""
+        k = bisect_left(self._raw, raw_pos)
+        if k and self._step[k - 1] and self._raw[k - 1] + self._len[k - 1] > raw_pos:
+            return self._cur[k - 1] + raw_pos - self._raw[k - 1]
+        return self._cur[k] if k < len(self._cur) else self._n
+
+    def replace(self, spans: list[tuple[int, int, str]]) -> None:
+        """Update for sorted, non-overlapping replacements ``(start, end, text)`` of the
+        current text: ``[start, end)`` becomes ``len(text)`` positions mapped to the raw
+        offset of ``start``. Work is per replacement; the runs between them are copied whole."""
+        # one character for one other maps as before: only the others change the runs
+        spans = [sp for sp in spans if not (sp[1] - sp[0] == 1 == len(sp[2]))]
+        if not spans:
+            return
+        lens, raws, steps = array("q"), array("q"), array("b")
+        pos = 0
+        for start, end, repl in spans:
+            if pos < start:
+                self._emit(pos, start, lens, raws, steps)
+            if repl:
+                _push(len(repl), self[start], 0, lens, raws, steps)
+            pos = end
+        if pos < self._n:
+            self._emit(pos, self._n, lens, raws, steps)
+        self._len, self._raw, self._step = lens, raws, steps
+        self._cur = array("q", accumulate(islice(lens, len(lens) - 1), initial=0)) if lens else array("q")
+        self._n = sum(lens)
+
+    def _emit(self, p: int, q: int, lens: "array[int]", raws: "array[int]", steps: "array[int]") -> None:
+        """Append the old positions ``[p, q)`` to the new runs."""
+        cur, raw, step = self._cur, self._raw, self._step
+        kp = bisect_right(cur, p) - 1
+        kq = bisect_right(cur, q - 1) - 1
+        if kp == kq:
+            _push(q - p, raw[kp] + (p - cur[kp]) * step[kp], step[kp], lens, raws, steps)
+            return
+        _push(cur[kp + 1] - p, raw[kp] + (p - cur[kp]) * step[kp], step[kp], lens, raws, steps)
+        if kp + 1 < kq:
+            _push(self._len[kp + 1], raw[kp + 1], step[kp + 1], lens, raws, steps)
+            # the runs in between were already merged with each other: copied as they are
+            lens.extend(self._len[kp + 2 : kq])
+            raws.extend(raw[kp + 2 : kq])
+            steps.extend(step[kp + 2 : kq])
+        _push(q - cur[kq], raw[kq], step[kq], lens, raws, steps)
+
+
+def _push(length: int, raw: int, step: int, lens: "array[int]", raws: "array[int]", steps: "array[int]") -> None:
+    """Append a run, merged into the last one when it continues it (a run of one position
+    is a step-1 run: that keeps runs few when a change swaps one character)."""
+    if length == 1:
+        step = 1
+    if lens and steps[-1] == step and raws[-1] + step * lens[-1] == raw:
+        lens[-1] += length
     else:
-        return _compact(origin, spans)
-    if len(spans) <= _FEW_EDITS:
-        # read every value first: an insertion can share its start with the next edit
-        values = [origin[start] for start, _, _ in spans]
-        for (start, end, repl), value in zip(reversed(spans), reversed(values)):
-            origin[start:end] = array("i", [value]) * len(repl)
-        return origin
-    return _rebuild(origin, spans)
-
-
-def _compact(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
-    """``_remap`` in one pass from the start, for edits that never leave the text longer
-    than it was up to the end of any of them (the writes stay behind the reads)."""
-    w = r = 0  # write and read positions: w <= r throughout
-    for start, end, repl in spans:
-        if w != r:
-            _move(origin, r, start, w)
-        w += start - r
-        n = len(repl)
-        if n:
-            origin[w : w + n] = array("i", [origin[start]]) * n
-        w += n
-        r = end
-    if w != r:
-        _move(origin, r, len(origin), w)
-    w += len(origin) - r
-    del origin[w:]
-    return origin
-
-
-def _move(origin: "array[int]", r: int, stop: int, w: int) -> None:
-    """Copy ``origin[r:stop]`` to start at ``w`` (``w < r``), a chunk at a time."""
-    while r < stop:
-        n = min(_CHUNK, stop - r)
-        origin[w : w + n] = origin[r : r + n]
-        r += n
-        w += n
-
-
-def _rebuild(origin: "array[int]", spans: list[tuple[int, int, str]]) -> "array[int]":
-    new = array("i")
-    pos = 0
-    for start, end, repl in spans:
-        new.extend(origin[pos:start])
-        if repl:
-            new.extend(array("i", [origin[start]]) * len(repl))
-        pos = end
-    new.extend(origin[pos:])
-    return new
+        lens.append(length)
+        raws.append(raw)
+        steps.append(step)

@@ -1,8 +1,12 @@
 """The edit machinery: the runner, the offset map, stable ids, blocks and replay."""
+from bisect import bisect_left
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from pipeline.changelog import replay
 from pipeline.config import Config, from_mapping
+from pipeline.document import OffsetMap
 from pipeline.edits import Edit, Flag, Region
 from pipeline.errors import ConfigError, ReplayError
 from pipeline.rules import rule
@@ -114,3 +118,38 @@ def test_unknown_config_keys_are_refused():
         from_mapping({"colour": "red"})
     with pytest.raises(ConfigError):
         from_mapping({"keep": "everything"})
+
+
+# -- the offset map against a plain list of raw offsets ----------------------------------------
+
+
+@st.composite
+def _edit_batches(draw: st.DrawFn) -> tuple[int, list[list[tuple[int, int, str]]]]:
+    n = draw(st.integers(1, 40))
+    size, batches = n, []
+    for _ in range(draw(st.integers(1, 6))):
+        cuts = sorted(draw(st.lists(st.integers(0, size - 1), max_size=12)))
+        spans, last = [], -1
+        for a, b in zip(cuts[::2], cuts[1::2]):
+            if a <= last:
+                continue
+            spans.append((a, b, "x" * draw(st.integers(0, 3))))
+            last = b
+        batches.append(spans)
+        size += sum(len(r) - (b - a) for a, b, r in spans)
+    return n, batches
+
+
+@settings(max_examples=300, deadline=None)
+@given(_edit_batches())
+def test_offset_map_reads_like_the_dense_map_it_stands_for(case) -> None:
+    n, batches = case
+    dense, runs = list(range(n)), OffsetMap(n)
+    for spans in batches:
+        for start, end, repl in reversed(spans):
+            dense[start:end] = [dense[start]] * len(repl)
+        runs.replace(spans)
+        assert list(runs) == dense and len(runs) == len(dense)
+        assert [runs[i] for i in range(len(dense))] == dense
+        for raw_pos in range(n + 2):
+            assert runs.first_at_least(raw_pos) == bisect_left(dense, raw_pos)
