@@ -18,6 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
 SUFFIXES = (".txt", ".json", ".changes.jsonl", ".diff")
 
 
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (mkstemp's own is 0600)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: read once, at import: changing the umask is process-wide and not thread-safe
+_MODE = _file_mode()
+
+
 def atomic_write(path: Path, data: "str | Iterable[str]") -> None:
     """Write ``data`` (UTF-8; a string, or pieces of one) to ``path`` atomically."""
     try:
@@ -26,6 +37,7 @@ def atomic_write(path: Path, data: "str | Iterable[str]") -> None:
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot write outputs here ({exc.strerror}); choose another folder with -o") from None
     try:
+        os.chmod(tmp, _MODE)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             if isinstance(data, str):
                 fh.write(data)

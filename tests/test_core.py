@@ -153,3 +153,24 @@ def test_offset_map_reads_like_the_dense_map_it_stands_for(case) -> None:
         assert [runs[i] for i in range(len(dense))] == dense
         for raw_pos in range(n + 2):
             assert runs.first_at_least(raw_pos) == bisect_left(dense, raw_pos)
+
+
+def test_outputs_get_the_mode_of_an_ordinary_new_file(tmp_path) -> None:
+    import os
+
+    from pipeline.outputs import atomic_write
+
+    old = os.umask(0o027)
+    try:
+        import importlib
+
+        import pipeline.outputs as outputs
+
+        importlib.reload(outputs)  # the mode is read from the umask at import
+        outputs.atomic_write(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+        importlib.reload(outputs)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640
+    atomic_write(tmp_path / "b.txt", "y")
+    assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o666 & ~old
