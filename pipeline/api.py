@@ -6,7 +6,21 @@
 
 A page image or PDF given as a path (``pathlib.Path("scan.tif")``) is OCRed first
 (``pipeline.ocr``, settings from ``[tool.ocrmend.ocr]``) and its text cleaned with the page
-geometry at hand; ``clean_ocr`` cleans an ``OcrDocument`` read earlier.
+geometry at hand; ``clean_ocr`` cleans an ``OcrDocument`` read earlier. An hOCR, ALTO or PAGE
+document (a path, its bytes or its text, recognised by content; or a ``pipeline.formats.OcrFile``)
+is read into the same word model and cleaned the same way; ``pipeline.formats.write_as`` then
+writes the corrected words back in that format or another:
+
+>>> r = clean(b'<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Layout><Page ID="p" '
+...           b'PHYSICAL_IMG_NR="1" WIDTH="500" HEIGHT="300"><PrintSpace><TextBlock ID="b"><TextLine ID="l">'
+...           b'<String ID="s" HPOS="50" VPOS="40" WIDTH="90" HEIGHT="20" CONTENT="Good"/><SP/>'
+...           b'<String ID="t" HPOS="150" VPOS="40" WIDTH="90" HEIGHT="20" WC="0.41" CONTENT="rnorning"/>'
+...           b'</TextLine></TextBlock></PrintSpace></Page></Layout></alto>')
+>>> r.format, r.text, r.blocks[0]["box"]
+('alto', 'Good morning\\n', [50, 40, 240, 60])
+>>> from pipeline.formats import render
+>>> 'ID="t" HPOS="150" VPOS="40" WIDTH="90" HEIGHT="20" WC="0.41" CONTENT="morning"' in render(r, "alto")
+True
 """
 from __future__ import annotations
 
@@ -48,6 +62,27 @@ class Result:
     ocr: dict[str, Any] | None = field(default=None, repr=False)
     #: for a page image: the ``OcrDocument`` behind ``raw`` (words, boxes, confidences)
     ocr_document: Any = field(default=None, repr=False, compare=False)
+    #: for an hOCR, ALTO or PAGE input: the file read (``pipeline.formats.OcrFile``)
+    source: Any = field(default=None, repr=False, compare=False)
+    #: for OCR input: where each word of ``ocr_document`` is in ``text`` (``[start, end)`` of
+    #: word ``i`` at ``2 * i``, ``2 * i + 1``), for the writers of ``pipeline.formats``
+    word_spans: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the config's read-only mappings do not pickle; a worker process hands results back
+        state = dict(self.__dict__)
+        state["config"] = _config_state(self.config)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["config"] = _config_from_state(state["config"])
+        object.__setattr__(self, "__dict__", state)
+
+    @property
+    def format(self) -> str | None:
+        """``"hocr"``, ``"alto"`` or ``"page"`` for such an input, else None."""
+        return self.source.format if self.source is not None else None
 
     @property
     def changed(self) -> bool:
@@ -144,6 +179,26 @@ class Result:
             yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
+def _thaw(value: Any) -> Any:
+    from collections.abc import Mapping
+
+    return {k: _thaw(v) for k, v in value.items()} if isinstance(value, Mapping) else value
+
+
+def _config_state(config: Config) -> dict[str, Any]:
+    state = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    state["stages"] = _thaw(config.stages)
+    return state
+
+
+def _config_from_state(state: dict[str, Any]) -> Config:
+    from .config import _frozen
+
+    state = dict(state)
+    state["stages"] = _frozen(state["stages"])
+    return Config(**state)
+
+
 def _read_source(source: Source, config: Config, name: str | None) -> tuple[str, str, str]:
     if isinstance(source, str):
         return source, "utf-8", name or "<text>"
@@ -206,11 +261,57 @@ def clean(source: Source, config: Config | None = None, *, name: str | None = No
     config = config or Config()
     if options:
         config = from_mapping(options, config)
+    from .formats import OcrFile
+    from .ocr.model import OcrDocument
+
+    if isinstance(source, OcrFile):
+        return clean_file(source, config, name=name)
+    if isinstance(source, OcrDocument):
+        return clean_ocr(source, config, name=name)
     if is_image_source(source):
         return clean_image(source, config, name=name, jobs=jobs)  # type: ignore[arg-type]
+    source, fmt, name = _sniff_source(source, config, name)
+    if fmt is not None:
+        from . import formats
+
+        return clean_file(formats.read(source, name=name, max_bytes=config.max_bytes, fmt=fmt), config)
     text, enc, doc_name = _read_source(source, config, name)
     doc = runner.run(text, config, name=doc_name, encoding=enc)
     return result_of(doc, config, release=True)
+
+
+def _sniff_source(source: Source, config: Config, name: str | None) -> tuple[Any, str | None, str | None]:
+    """The source, the OCR format its content shows (None for text; a path's first 64 KiB are
+    looked at) and the document's name (``NAME`` of ``NAME.alto.xml``/``NAME.page.xml``)."""
+    from .formats import SNIFF, detect
+
+    if isinstance(source, (str, bytes)):
+        return source, detect(source), name
+    path = Path(source)
+    with reading(path):
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF)  # a text file is read again, whole, as text
+    fmt = detect(head)
+    if fmt is None:
+        return path, None, name
+    stem = path.name[: -len(".alto.xml")] if path.name.endswith((".alto.xml", ".page.xml")) else path.stem
+    return path, fmt, name or stem
+
+
+def word_spans(doc: Document, ocr: "OcrDocument") -> "array[int]":
+    """Where each OCR word's raw characters are in the clean text, from the offset map."""
+    out = array("i", bytes(8 * len(ocr.words)))
+    span = doc.current_span
+    for i, w in enumerate(ocr.words):
+        out[2 * i], out[2 * i + 1] = span((w.start, w.end))
+    return out
+
+
+def clean_file(file: Any, config: Config | None = None, *, name: str | None = None) -> Result:
+    """Clean an hOCR, ALTO or PAGE document read with ``pipeline.formats.read`` (an ``OcrFile``):
+    the same stages as for a page image, on the raw text of its words, with its geometry."""
+    config = config or Config()
+    return clean_ocr(file.ocr, config, name=name or file.name, source=file)
 
 
 def is_image_source(source: Source) -> bool:
@@ -241,26 +342,35 @@ def clean_image(path: "os.PathLike[str] | str", config: Config | None = None, *,
 
 
 def clean_ocr(ocr: "OcrDocument", config: Config | None = None, *, settings: "OcrSettings | None" = None,
-              name: str | None = None) -> Result:
+              name: str | None = None, source: Any = None) -> Result:
     """Clean the text of an OCRed document: the stages run on ``ocr.text`` with the page
     geometry at hand (``ctx.doc.ocr``), and every block of the result gets its page, box,
     mean confidence and words (``[text, x0, y0, x1, y1, conf]``, image pixels)."""
     from .ocr import check_tesseract, integration
 
     config = config or Config()
-    settings = settings or ocr_settings(config)
-    try:
-        version: str | None = check_tesseract(settings.lang)
-    except MissingDependency:  # a document OCRed elsewhere and rebuilt from its JSON
-        version = None
+    if source is not None:  # read from a file another engine wrote: no Tesseract settings apply
+        summary = integration.ocr_summary(ocr, None, None)
+        summary["engine"] = {"name": source.engine or None, "version": None}
+        summary["format"] = {"name": source.format, "version": source.version}
+    else:
+        settings = settings or ocr_settings(config)
+        try:
+            version: str | None = check_tesseract(settings.lang)
+        except MissingDependency:  # a document OCRed elsewhere and rebuilt from its JSON
+            version = None
+        summary = integration.ocr_summary(ocr, settings, version)
     doc = runner.run(ocr.text, config, name=name or ocr.name, encoding="utf-8", ocr=ocr)
+    spans = word_spans(doc, ocr)
     result = result_of(doc, config, release=True)
     return dataclasses.replace(
         result,
         blocks=integration.annotate_blocks(result.blocks, ocr),
         pages=max(result.pages, len(ocr.pages)),
-        ocr=integration.ocr_summary(ocr, settings, version),
+        ocr=summary,
         ocr_document=ocr,
+        source=source,
+        word_spans=spans,
     )
 
 

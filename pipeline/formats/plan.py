@@ -1,0 +1,150 @@
+"""From a cleaning result back to the words of the file: what each word becomes.
+
+The stages change one string; the writers change words on boxes. For every word of the
+``OcrDocument`` the API keeps its span in the clean text (``Result.word_spans``, taken from
+the runner's offset map: the clean characters that come from the word's raw characters), so
+
+* a word whose clean span holds other text was corrected: that is its new text;
+* a word inside a region the stages took out of the body (a running head, a page number, a
+  strip of the facing page ...) keeps its text, since it is still printed on the page, and
+  is marked with the region's kind;
+* two words on different lines whose clean spans touch with nothing between them were joined
+  across the line break (dehyphenation): both halves stay on their own line and box, the
+  first without its line-end hyphen (``hyphen`` keeps it for the writer, which puts it in an
+  ALTO ``HYP`` or back on the printed half), and both record the joined form;
+* flags (``Result.flags``) name the words their raw span touches.
+
+>>> from pipeline import clean
+>>> from pipeline.ocr.model import OcrDocument, PageContent
+>>> scan = OcrDocument("demo")
+>>> _ = scan.add_page(PageContent(width=900, height=400, blocks=[[[
+...     [("The", (100, 100, 160, 130), 96.0), ("illu-", (170, 100, 250, 130), 91.0)],
+...     [("sions", (100, 140, 190, 170), 95.0), ("of", (200, 140, 230, 170), 96.0),
+...      ("youth", (240, 140, 330, 170), 96.0)]]]]))
+>>> r = clean(scan)
+>>> r.text
+'The illusions of youth\\n'
+>>> [(p.text, p.joined, p.part, p.hyphen) for p in plan_words(r)[1:3]]
+[('illu', 'illusions', 1, '-'), (None, 'illusions', 2, '')]
+>>> plan_words(clean("plain text"))
+[]
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+HYPHENS = "-\N{HYPHEN}\N{SOFT HYPHEN}\N{NOT SIGN}\N{NON-BREAKING HYPHEN}=\N{DOUBLE OBLIQUE HYPHEN}"
+
+
+@dataclass(slots=True)
+class WordPlan:
+    """What one word becomes. ``text`` is None when the word is left as it is."""
+
+    text: str | None = None
+    #: the joined form, for both halves of a word joined across a line break
+    joined: str | None = None
+    #: 1 for the first half, 2 for the second
+    part: int = 0
+    #: the line-end hyphen the first half was printed with ("" if none)
+    hyphen: str = ""
+    #: the kind of region the stages took this word out of the body as (header ...)
+    kind: str | None = None
+    flags: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def printed(self, raw: str) -> str:
+        """The word as a format without a hyphenation element writes it: the first half of a
+        joined word keeps its printed hyphen."""
+        text = raw if self.text is None else self.text
+        if self.part == 1 and self.hyphen and not text.endswith(self.hyphen):
+            return text + self.hyphen
+        return text
+
+    @property
+    def changed(self) -> bool:
+        return self.text is not None or self.joined is not None or bool(self.kind) or bool(self.flags)
+
+
+def _removed_spans(changes: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    spans = [(c["raw"][0], c["raw"][1], c["removes"]) for c in changes if c.get("removes") and c.get("raw")]
+    spans.sort()
+    return spans
+
+
+def _kind_at(spans: list[tuple[int, int, str]], starts: list[int], s: int, e: int) -> str | None:
+    i = bisect_right(starts, s) - 1
+    # removals rarely overlap: a few spans back is far enough to look
+    for rs, re_, kind in reversed(spans[max(0, i - 8):i + 1]):
+        if rs <= s and e <= re_:
+            return kind
+    return None
+
+
+def _trailing_hyphen(raw: str) -> str:
+    return raw[-1] if len(raw) > 1 and raw[-1] in HYPHENS else ""
+
+
+def plan_words(result: Any) -> list[WordPlan]:
+    """One ``WordPlan`` per word of ``result.ocr_document`` (empty for a text input)."""
+    ocr = result.ocr_document
+    spans = result.word_spans
+    if ocr is None or spans is None:
+        return []
+    clean = result.text
+    words = ocr.words
+    removed = _removed_spans(result.changes)
+    starts = [s[0] for s in removed]
+    plans = [WordPlan() for _ in words]
+    news: list[str] = []
+    for i, w in enumerate(words):
+        cs, ce = spans[2 * i], spans[2 * i + 1]
+        news.append(clean[cs:ce])
+        kind = _kind_at(removed, starts, w.start, w.end) if removed else None
+        if kind:
+            plans[i].kind = kind
+    for i, w in enumerate(words):
+        p = plans[i]
+        if p.kind:
+            continue
+        if news[i] != w.text:
+            p.text = news[i]
+    # joins across a line break: the clean spans of the last word of a line and the first of
+    # the next touch, with nothing between them
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if a.line == b.line or plans[i].kind or plans[i + 1].kind:
+            continue
+        ce_a, cs_b = spans[2 * i + 1], spans[2 * i + 2]
+        if ce_a != cs_b:
+            continue
+        if not news[i] and not news[i + 1]:
+            continue
+        joined = clean[spans[2 * i]:spans[2 * i + 3]]
+        hyphen = _trailing_hyphen(a.text)
+        first, second = news[i], news[i + 1]
+        if not first or not second:  # one edit replaced both halves: split the joined form back
+            first = a.text[:-1] if hyphen else a.text
+            second = joined[len(first):] if joined.startswith(first) else b.text
+        if hyphen and first.endswith(hyphen):
+            # the hyphen stayed in the joined word ("post-" + "war"): it is the printed hyphen
+            first = first[: -len(hyphen)]
+        pa, pb = plans[i], plans[i + 1]
+        pa.joined = pb.joined = joined
+        pa.part, pb.part = 1, 2
+        pa.hyphen = hyphen
+        pa.text = first if first != a.text else None
+        pb.text = second if second != b.text else None
+    index = {w.start: i for i, w in enumerate(words)} if result.flags else {}
+    for f in result.flags:
+        raw = f.get("raw")
+        if not raw:
+            continue
+        for w in ocr.words_in(raw[0], raw[1]):
+            p = plans[index[w.start]]
+            if f["rule"] not in p.flags:
+                p.flags = p.flags + (f["rule"],)
+                p.reasons = p.reasons + (f["reason"],)
+    return plans
+
