@@ -193,3 +193,43 @@ def test_layout_and_fragments_are_stable_and_replay_on_book_pages(text):
         assert text[r.raw[0]:r.raw[1]] == r.text or r.kind == "emphasis"
     again = run_rules(doc.text, rules)
     assert again.changes == [], [(c.rule, c.before) for c in again.changes]
+
+
+def test_lone_asterisks_across_a_long_stretch_are_debris_in_printed_lines_and_in_the_clean_text() -> None:
+    # OCR specks read as asterisks pair up across a line break once reflow unwraps the lines;
+    # the clean text must get the same answer as the printed lines (nothing more to change)
+    raw = (
+        "The harbour master said he was familiar with the dredges and conn«*T with the\n"
+        "deepening of the eastern side of the quay, where much delay was caused in the\n"
+        "wool season in consequence of shir* being berthed in that part of the harbour.\n"
+    )
+    once = api.clean(raw).text
+    assert once.count("*") == 2
+    assert api.clean(once).text == once
+
+
+def test_one_pair_of_emphasis_around_a_few_words_is_markup_however_wrapped() -> None:
+    printed = "The treaty was *always*\nan integral part of the plan, and the delegates knew it well.\n"
+    once = api.clean(printed).text
+    assert once == "The treaty was always an integral part of the plan, and the delegates knew it well.\n"
+    emphasis = [b["text"] for b in api.clean(printed).to_dict()["blocks"] if b["kind"] == "emphasis"]
+    assert emphasis == ["always"]
+    assert api.clean(once).text == once
+
+
+@pytest.mark.parametrize("head", ["THE CHILD OF THE SEA", "14 THE CHILD OF THE SEA", "The Child of the Sea"])
+def test_one_page_file_opening_with_its_running_head_over_half_a_sentence(head: str) -> None:
+    # one file per scanned page: the page head stands over the rest of a sentence begun on
+    # the page before; nothing else on the page shows it is furniture, yet no heading
+    # stands over half a sentence
+    page = (
+        f"{head}\n\n"
+        "were carried down to the harbour before the tide turned, and the boats went out\n"
+        "one by one into the grey morning with the nets piled high in their sterns.\n"
+    )
+    out = api.clean(page).text
+    assert out == (
+        "were carried down to the harbour before the tide turned, and the boats went out "
+        "one by one into the grey morning with the nets piled high in their sterns.\n"
+    )
+    assert api.clean(out).text == out

@@ -14,7 +14,8 @@ around every text region it finds, and a strip is read as regions of its own):
 - cut edges: lines that start with a word's tail or with punctuation (left edge cut), or
   end on a word's head (right edge cut), judged with the lexicon and the document's own
   words; a word hyphenated across two lines of the zone is whole text, evidence against;
-- position: a strip sits at a page's edge, beyond the page number or over the head;
+- position: a strip sits at a page's edge, beyond the page number or over the head; the
+  facing page's own head, cut to a title-like scrap, may stand first on the page over it;
 - for one-paragraph-a-line text (Markdown-style OCR), where the body is not wrapped at
   all: lines wrapped mid-phrase (ending on "the", "and", a hyphen ...).
 Verse, lists, tables, headings, epigraphs and title pages have short lines too; their lines
@@ -211,7 +212,9 @@ class Detector:
             return "furniture"
         if all(layout.title_like(x) for x in texts) and not any(self.left_cut(x) for x in texts):
             # a title, a head, a title page; a lone capitalised scrap inside a strip joins it
-            return "title" if n == 1 and len(texts[0]) < 12 else "stop"
+            if n == 1:
+                return "title" if len(texts[0]) < 12 else "head_scrap"
+            return "stop"
         return "short"
 
     def zones(self) -> list[list[int]]:
@@ -226,6 +229,12 @@ class Detector:
                 # a scrap of two or three letters ("EN") goes with the strip it stands beside
                 tiny = len(_ALNUM.findall(t.texts[t.blocks[b][0]])) <= 3
                 kinds[b] = "short" if len(beside) == 2 or (tiny and beside) else "stop"
+        # the facing page's running head, cut at the edge into a title-like scrap ("LEOPARDS,
+        # DOGS"), stands at the top of the strip: first on the page, the strip right under it
+        for b, k in enumerate(kinds):
+            if k == "head_scrap":
+                under = b + 1 < len(kinds) and kinds[b + 1] in ("short", "junk")
+                kinds[b] = "short" if under and self._first_on_page(b) else "stop"
         # a strip may run on across a page break (the foot of one page, the top of the next):
         # it is one zone, judged as one, with or without the break in the text
         out: list[list[int]] = []
@@ -240,6 +249,17 @@ class Detector:
         if cur:
             out.append(cur)
         return out
+
+    def _first_on_page(self, b: int) -> bool:
+        """Nothing but furniture and specks stands before block ``b`` on its page."""
+        t, kinds = self.t, self.kinds
+        page = t.page_of_block[b]
+        for x in range(b - 1, -1, -1):
+            if t.page_of_block[x] != page:
+                return True
+            if kinds[x] not in ("furniture", "junk"):
+                return False
+        return True
 
     def _at_page_edge(self, zone: list[int]) -> bool:
         """No body text between the zone and the page's start, or its end (a page number or

@@ -23,7 +23,7 @@ from itertools import accumulate
 from operator import add
 from typing import Iterator, Sequence
 
-from ..edits import Edit, Region
+from ..edits import Edit, Flag, Region
 from ..rules import Context, rule
 
 
@@ -427,6 +427,8 @@ class FurnitureFinder:
         self.seams: list[tuple[int, int]] = []
         #: lines whose words are printed again at other pages' edges
         self._repeated: set[int] = set()
+        #: title-like lines that may be the head of a page whose seam is missing (for a person)
+        self.doubtful: list[int] = []
 
     # -- shared tests ------------------------------------------------------------------------
     def _headish(self, s: str) -> bool:
@@ -458,6 +460,7 @@ class FurnitureFinder:
     def run(self) -> "FurnitureFinder":
         if _ff_mode(self.ctx, self.t):
             self._by_page()
+            self._head_at_text_start()  # as in the clean text, which has no form feeds
         else:
             self._by_block()
         return self
@@ -692,6 +695,93 @@ class FurnitureFinder:
             if len(self.found) == before:
                 break
         self._find_seams()
+        at_start = self._head_at_text_start()
+        by_length = self._heads_by_page_length()
+        if at_start or by_length:
+            self._find_seams()
+
+    def _heads_by_page_length(self) -> bool:
+        """A running head over a page whose seam nothing else shows: the page before it ended
+        with its paragraph and printed no page number (a chapter's opening page), so no
+        sentence is cut and no furniture stands there.
+
+        Pages are measured in printed lines between the seams found (and the last page, when
+        it ends on its page number or footer): where a stretch without a seam is longer than
+        one page by a third, a seam is missing, and a title-like line alone a page's length
+        (within 30 %) from a seam found is the head of the page that begins there. Only in a
+        book whose running heads have been found elsewhere, and only when one line fits: two
+        candidates are a section heading and a head that cannot be told apart.
+        """
+        t = self.t
+        if t.paragraph_style or not self.seams or not any(f.kind == "header" for f in self.found.values()):
+            return False
+        order = [i for b in self.text_blocks for i in t.block_lines(b) if i not in self.frag]
+        rank = {i: r for r, i in enumerate(order)}
+        cuts = sorted({rank[a] for _, a in self.seams if a in rank})
+        if not cuts:
+            return False
+        lengths = [b - a for a, b in zip(cuts, cuts[1:])]
+        last = self.found.get(order[-1])
+        if last is not None and last.kind in ("page_number", "footer"):
+            lengths.append(len(order) - cuts[-1])  # the last page ran to its foot
+        if not lengths:
+            return False
+        page = sorted(lengths)[len(lengths) // 2]
+        if page < 8:
+            return False  # too few lines a page to measure by
+        lo_fit, hi_fit = 0.7 * page, 1.3 * page
+        added = False
+        bounds = [0, *cuts, len(order)]
+        for n, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            if hi - lo <= hi_fit:
+                continue  # one page: no seam missing
+            lo_seam, hi_seam = n > 0, n + 1 < len(bounds) - 1
+            fits = [
+                i for r in range(lo + 1, hi)
+                if (i := order[r]) not in self.found
+                and ((lo_seam and lo_fit <= r - lo <= hi_fit) or (hi_seam and lo_fit <= hi - r <= hi_fit))
+                and self._lone_head_line(i)
+            ]
+            if len(fits) == 1:
+                i = fits[0]
+                self.found[i] = Furniture(
+                    "header", i, f"title-like line alone where a page of about {page} lines begins: a running head"
+                )
+                added = True
+            else:
+                self.doubtful.extend(fits)
+        return added
+
+    def _head_at_text_start(self) -> bool:
+        """The text starts on a page whose head nothing before it can show: a title-like line
+        alone at the very top (past a page number), over a sentence that goes on in lower
+        case. No heading stands over half a sentence; a page head does.
+
+        Told by the two lines alone, not by the heads found at other seams: with
+        ``--keep header`` the head stays in the clean text, where nothing else shows it, and
+        must be read the same way there."""
+        t = self.t
+        i = self._text_line(-1, +1)
+        if i is None or not self._lone_head_line(i):
+            return False
+        nxt = self._text_line(i, +1)
+        if nxt is None or not _continues(plain(t.texts[nxt])):
+            return False
+        last = t.blocks[t.block_of[nxt]][1]
+        if not _prose(" ".join(t.texts[nxt : min(last, nxt + 2) + 1])):
+            return False  # a label over specks or a diagram's letters, not a sentence going on
+        self.found[i] = Furniture("header", i, "title-like line at the top of the text, over a sentence begun on the page before")
+        return True
+
+    def _lone_head_line(self, i: int) -> bool:
+        """A title-like line alone in its block, neither a chapter line nor the title under one."""
+        t = self.t
+        b = t.block_of[i]
+        first, last = t.blocks[b]
+        if first != last or not self._headish(t.texts[i]):
+            return False
+        before = self._line_before(i)
+        return before is None or not CHAPTER_LINE.match(plain(t.texts[before]))
 
     def _block_numbers(self, numbers: list[tuple[int, int]], values: list[int], pos: dict[int, int]) -> None:
         t = self.t
@@ -970,7 +1060,9 @@ def page_furniture(text: str, ctx: Context) -> Iterator[Edit | Region]:
 
     Found by position (first and last lines of a page, past any strip of the facing page),
     by repetition across pages (rapidfuzz), by a page number at either end of a short
-    title-like line, and, without form feeds, by standing alone inside a sentence.
+    title-like line, and, without form feeds, by standing alone inside a sentence, at the
+    top of the text over half a sentence, or where the book's page length says a page whose
+    seam shows nothing else begins.
     A short body line is never taken for furniture just for being short.
 
     >>> from pipeline.runner import run_rules
@@ -989,6 +1081,13 @@ def page_furniture(text: str, ctx: Context) -> Iterator[Edit | Region]:
         yield Region(f.kind, table.starts[i], table.ends[i], attrs)
         s, e = table.line_span_with_break(i)
         yield Edit(s, e, "", f.reason, 0.9, removes=f.kind)
+    for i in ff.doubtful:
+        yield Flag(
+            table.starts[i], table.ends[i],
+            "a page whose seam shows nothing begins about here: running head or section heading? "
+            "Kept as a heading (use --keep header, or remove it, if it is the page's head)",
+            "info",
+        )
 
 
 def _current_regions(ctx: Context, *kinds: str) -> list[tuple[int, int]]:
@@ -1512,9 +1611,10 @@ def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
                 continue
             insort(taken, (s, e))
             found.append((style, s, e))
-    # Markdown-style text (one paragraph a line) is markup; in printed-line OCR one lone
-    # pair of asterisks is more likely debris than markup
-    if not found or (len(found) < 2 and not line_table(text, ctx).paragraph_style):
+    # one lone pair is markup only around a few words: across a long stretch it pairs OCR
+    # debris ("conn«*T with ... shir*"). Judged on the words, not on the lines they stand on,
+    # so the clean text (one paragraph a line) gets the same answer as the printed lines
+    if not found or (len(found) < 2 and not _short_emphasis(text[found[0][1]:found[0][2]])):
         return
     frag_spans: list[tuple[int, int]] | None = None
     for style, s, e in sorted(found, key=lambda x: x[1]):
@@ -1528,6 +1628,16 @@ def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
         yield Region("emphasis", s + width, e - width, {"style": style})
         yield Edit(s, s + width, "", f"Markdown {style} markup", removes="emphasis")
         yield Edit(e - width, e, "", f"Markdown {style} markup", removes="emphasis")
+
+
+def _short_emphasis(span: str) -> bool:
+    """A few words in markup: at most eight words and sixty characters, however wrapped.
+
+    >>> _short_emphasis("*always*"), _short_emphasis("*T with deepening operations on the eastern side of the quay where*")
+    (True, False)
+    """
+    words = span.split()
+    return len(words) <= 8 and len(" ".join(words)) <= 60
 
 
 def _touches(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -1562,6 +1672,8 @@ def furniture_recheck(text: str, ctx: Context) -> Iterator[Edit | Region]:
     typed = {r.raw[0] for r in doc.regions if r.kind in ("header", "footer", "page_number")}
     table = line_table(text, ctx)
     for p in page_furniture(text, ctx):
+        if isinstance(p, Flag):
+            continue  # flagged the first time round
         # furniture kept in place (--keep) was typed the first time round
         if doc.origin[p.start] not in typed and not (isinstance(p, Edit) and doc.origin[_line_start(table, p.start)] in typed):
             yield p

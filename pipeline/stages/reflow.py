@@ -120,6 +120,34 @@ _QUOTE_END = re.compile(r"[^\W\d_]{2}[.!?](?:\u201d|\u2019|\")$")
 _QUOTE_START = re.compile(r"[*_\s]{0,3}(?:\u201c|\u2018|\")[^\W\d_]")
 
 
+#: a letter's salutation, a line of its own: "Dear Mr. Halé,", "My dear Sir,", "Gentlemen:"
+_SALUTATION = re.compile(
+    r"(?:(?:(?:My|MY)\s+)?(?:[Dd]ear(?:est)?|DEAR)\s+[^\W\d_][^,:;!?()\[\]\"“”]{0,40}[,:]"
+    r"|(?:Sir|Madam|Sirs|Gentlemen|Ladies and Gentlemen|SIR|MADAM|GENTLEMEN)[,:.])[—–-]?"
+)
+#: the formula of a letter's close: "Yours sincerely", "Sincerely yours", "Yours, &c."
+_CLOSE_FORMULA = (
+    r"(?:(?:Yours|YOURS)(?:\s+(?:very\s+|most\s+)?(?:sincerely|faithfully|truly|respectfully|affectionately|cordially"
+    r"|ever|gratefully|obediently))?"
+    r"|(?:(?:Very|Most)\s+)?(?:Sincerely|Faithfully|Truly|Respectfully|Cordially|Affectionately|Gratefully)(?:\s+yours)?"
+    r"|Ever\s+yours)(?:\s*,?\s*&c\.?)?"
+)
+#: a letter's complimentary close: "Yours sincerely,", "Yours faithfully" (OCR drops commas),
+#: "Sincerely yours,", "Your obedient servant,", "With kind regards,", "I remain, Sir,"
+_CLOSING = re.compile(
+    _CLOSE_FORMULA + r"[,.]?"
+    r"|(?:(?:Your|Yours)\s+(?:(?:most|very|ever)\s+)?(?:obedient|humble|affectionate|devoted|loving|sincere|faithful|grateful)"
+    r"|(?:With\s+)?(?:[Bb]est|[Kk]ind(?:est)?|[Ww]arm(?:est)?)\s+(?:[Rr]egards|[Ww]ishes)|Regards)[^.!?;:()\[\]]{0,30},"
+    r"|Believe\s+me(?:,?\s+(?:to\s+be|ever|always|yours|sincerely|truly|faithfully))*,"
+    r"|I\s+(?:am|remain|have\s+the\s+honou?r\s+to\s+be)(?:,\s*(?:&c\.|[^.!?;:()\[\]]){0,36})?,"
+)
+#: the close and the name on one line: "Yours truly, JOHN SMITH.", "Yours, &c., A. B."
+_SIGNED_CLOSE = re.compile(_CLOSE_FORMULA + r",?\s+(?:(?:[A-Z][^\W\d_]*[.'’-]?|[A-Z]\.|&)\s*){1,4}")
+#: the most lines a signature under the close takes (a name, a title, a place)
+_SIGNATURE_LINES = 3
+_SIGNATURE_CHARS = 45
+
+
 class Line(NamedTuple):
     start: int  # first non-space character
     end: int  # after the last non-space character
@@ -205,6 +233,14 @@ class Layout:
         #: that is what the clean text looks like, whatever its paragraphs' length
         self.paragraph_per_line = long_chars >= settings.paragraph_lines * total or single_chars >= settings.single_lines * total
         if not self.paragraph_per_line:
+            # a letter's salutation and its close with the signature keep their lines apart
+            # from the paragraphs OCR ran them into
+            parted: list[list[int]] = []
+            for b in blocks:
+                cuts = _letter_cuts([lines[i].text for i in b]) if lines[b[0]].keep < 0 else []
+                for x, y in zip([0, *cuts], [*cuts, len(b)]):
+                    parted.append(b[x:y])
+            blocks = parted
             split: list[list[int]] = []
             for b in blocks:
                 f = None
@@ -298,13 +334,16 @@ class Layout:
 
     # -- block kinds ------------------------------------------------------------------------
     def _block_kind(self, block: list[int]) -> str:
-        """'prose', or why the block keeps its lines: 'typed' (a region), 'list', 'table',
-        'verse'; 'lines' for multi-line blocks of a text that is one paragraph a line."""
+        """'prose', or why the block keeps its lines: 'typed' (a region), 'letter' (a
+        salutation, or a close and its signature), 'list', 'table', 'verse'; 'lines' for
+        multi-line blocks of a text that is one paragraph a line."""
         lines = [self.lines[i] for i in block]
         if any(ln.keep >= 0 for ln in lines):
             return "typed"
         if all(_specks(ln.text) for ln in lines):
             return "specks"
+        if _letter_part([ln.text for ln in lines]):
+            return "letter"
         if len(lines) < 2:
             # one line is a table row only by its aligned columns: a line of prose with many
             # numbers in it is still prose (and an unwrapped paragraph may be one)
@@ -348,6 +387,66 @@ class Layout:
 
 def _layout(text: str, ctx: Context) -> Layout:
     return ctx.doc.cached("reflow.layout", lambda: Layout(text, ctx))
+
+
+def _signature(texts: list[str]) -> bool:
+    """Up to three short lines that can sign a letter: a name, a title, a place."""
+    return len(texts) <= _SIGNATURE_LINES and all(
+        len(t) <= _SIGNATURE_CHARS and not t.endswith((",", ";", "-")) and _first_letter_upper(t) for t in texts
+    )
+
+
+def _short_line(t: str, others: list[str]) -> bool:
+    """Shorter than a printed line: a salutation or a close is never set to the full column."""
+    return len(t) <= 32 or (bool(others) and len(t) < 0.7 * max(map(len, others)))
+
+
+def _letter_part(texts: list[str]) -> bool:
+    """The lines are a letter's salutation, or its close with the signature under it.
+
+    >>> _letter_part(["Dear Mr. Halé,"]), _letter_part(["Yours sincerely,", "A. Fernández"])
+    (True, True)
+    >>> _letter_part(["Yours truly, JOHN SMITH."]), _letter_part(["I am, Sir, yours, &c.,", "A. B."])
+    (True, True)
+    >>> _letter_part(["Yours is the kingdom,", "and the power"]), _letter_part(["Dear me, what a day it was"])
+    (False, False)
+    """
+    if len(texts) == 1 and len(texts[0]) <= 48 and (
+        (len(texts[0]) <= 32 and _SALUTATION.fullmatch(texts[0])) or _SIGNED_CLOSE.fullmatch(texts[0])
+    ):
+        return True
+    return len(texts[0]) <= 48 and bool(_CLOSING.fullmatch(texts[0])) and _signature(texts[1:])
+
+
+def _letter_cuts(texts: list[str]) -> list[int]:
+    """Where a block's lines part into a salutation, the letter's text and its close.
+
+    A salutation is the block's first line with text under it; a close stands after a line
+    that ends a sentence, with at most a short signature under it.
+
+    >>> _letter_cuts(["Dear Sir,", "Thank you for the notes.", "Yours faithfully,", "J. Smith"])
+    [1, 2]
+    >>> _letter_cuts(["and yours truly", "Yours faithfully,", "J. Smith"])
+    []
+    >>> _letter_cuts(["the harbour was closed to them.", "Yours, &c., JOHN SMITH."])
+    [1]
+    """
+    cuts = []
+    if len(texts) > 1 and _SALUTATION.fullmatch(texts[0]) and _short_line(texts[0], texts[1:]):
+        cuts.append(1)
+    for f in range(max(1, len(texts) - 1 - _SIGNATURE_LINES), len(texts)):
+        if (
+            f not in cuts
+            and _short_line(texts[f], texts[:f])
+            and _end_class(texts[f - 1]) in ("end", "speck_end")
+            and (
+                (_CLOSING.fullmatch(texts[f]) and _signature(texts[f + 1 :]))
+                or (f == len(texts) - 1 and len(texts[f]) <= 48 and _SIGNED_CLOSE.fullmatch(texts[f]))
+            )
+        ):
+            cuts.append(f)
+            break
+    return cuts
 
 
 def _classic_verse(texts: list[str]) -> bool:
@@ -867,9 +966,10 @@ def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
     """Turn printed line breaks inside a paragraph into spaces; end a paragraph where OCR ran
     two together (a short line ending a sentence, then a new sentence).
 
-    Headings, verse, lists, tables and epigraphs keep their lines, and a typed block is set
-    apart from the prose around it. A text that is already one paragraph a line is left as
-    it is.
+    Headings, verse, lists, tables and epigraphs keep their lines, and so do a letter's
+    salutation and its close with the signature ("Yours sincerely," / "A. Fernández"); a
+    typed block, a salutation or a close is set apart from the prose around it. A text that
+    is already one paragraph a line is left as it is.
 
     >>> from pipeline.rules import try_rule
     >>> text = ("The prisoner was taken into custody, it appeared,\\non a charge of stealing a watch and other\\n"
@@ -884,6 +984,12 @@ def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
     ...          "Mao Zedong and Stalin,\\nLike the suns shining in the heaven.\\n")
     >>> try_rule(unwrap_lines, verse) == verse
     True
+    >>> print(try_rule(unwrap_lines, "I should like to print it, if you will allow it.\\nYours sincerely,\\nA. Fernández\\n"))
+    I should like to print it, if you will allow it.
+    <BLANKLINE>
+    Yours sincerely,
+    A. Fernández
+    <BLANKLINE>
     """
     lay = _layout(text, ctx)
     lines = lay.lines
