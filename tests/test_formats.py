@@ -585,3 +585,73 @@ def test_hocr_lines_without_words_are_read_and_written(book):
     out = render(r, "same")
     assert "illu-" in out and "sions" in out  # as printed: a line keeps its own text
     assert clean(out).text == r.text
+
+
+# -- the fast paths keep the file's words and elements lined up ----------------------------
+@pytest.mark.parametrize("fmt", ["hocr", "alto", "page"])
+def test_the_writer_gets_every_word_of_the_model_with_its_element(book, fmt):
+    """The words a writer corrects are the model's words, in the model's order, each in an
+    element of the tree it is handed (the reader keeps no object a word; this lines them up)."""
+    f = read(book[fmt])
+    root, refs = f.walk()
+    assert [(w.text, w.box, w.conf) for w in refs.words] == [(w.text, w.box, w.conf) for w in f.ocr.words]
+    assert len(refs.els) == len(f.ocr.words) and all(el.getroottree().getroot() is root for el in refs.els)
+    tag = {"hocr": "span", "alto": "String", "page": "Word"}[fmt]
+    assert {local(el) for el in refs.els} == {tag}
+
+
+@pytest.mark.parametrize("fmt", ["hocr", "alto", "page"])
+def test_one_file_written_twice_gives_the_same_file(book, fmt, monkeypatch):
+    """The first writer takes the tree read (no copy); a second one parses the bytes again and
+    writes the same file, and the file read is left as it was."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    f = read(book[fmt])
+    data = f.data
+    r = clean(f)
+    first, second = render(r, "same"), render(r, "same")
+    assert first == second and f.data == data == book[fmt].read_bytes()
+    assert clean(first).text == r.text
+
+
+def test_hocr_paragraphs_of_one_block_stay_apart():
+    """Two ``ocr_par`` of one ``ocr_carea`` are two paragraphs (a blank line between), however
+    many there are: the walk keeps each paragraph's element while it groups lines by it."""
+    pars = "".join(
+        f"<p class='ocr_par' id='par_{k}'><span class='ocr_line' id='line_{k}' title='bbox 100 {100 + 60 * k} 600 "
+        f"{140 + 60 * k}'><span class='ocrx_word' id='w_{k}_1' title='bbox 100 {100 + 60 * k} 300 {140 + 60 * k}; "
+        f"x_wconf 95'>word{k}</span> <span class='ocrx_word' id='w_{k}_2' title='bbox 320 {100 + 60 * k} 600 "
+        f"{140 + 60 * k}; x_wconf 95'>end{k}</span></span></p>"
+        for k in range(12))
+    hocr = ("<html xmlns='http://www.w3.org/1999/xhtml'><head><title/><meta name='ocr-system' content='hand'/></head>"
+            "<body><div class='ocr_page' id='page_1' title='bbox 0 0 1400 1900'>"
+            f"<div class='ocr_carea' id='block_1' title='bbox 100 100 600 900'>{pars}</div></div></body></html>")
+    f = read(hocr)
+    assert f.ocr.text == "\n\n".join(f"word{k} end{k}" for k in range(12)) + "\n"
+    assert [ln.par for ln in f.ocr.lines] == list(range(12))
+
+
+def test_entity_declarations_in_utf16_are_refused_too(tmp_path):
+    """The declaration check searches the UTF-16 and UTF-32 spellings whenever a file has zero
+    bytes (and the UTF-8 one always)."""
+    bomb = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE alto [<!ENTITY a "aaaa">]>'
+            '<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#"><Layout/></alto>')
+    for enc in ("utf-16", "utf-16-be"):
+        with pytest.raises(InputError, match="declares XML entities"):
+            read(bomb.encode(enc), fmt="alto")
+
+
+def test_a_no_op_hocr_copy_has_each_element_with_the_same_attributes(book):
+    """Written as XML, not in libxml2's XHTML mode (which adds a Content-Type ``meta`` to a head
+    without one): every element of the copy is the input's, with exactly its attributes, and
+    the only new element is the processing meta."""
+    import re
+
+    hocr = re.sub(r"\s*<meta http-equiv[^>]*>", "", book["hocr"].read_text(encoding="utf-8"))
+    assert "http-equiv" not in hocr
+    r = clean(hocr, **ALL_OFF)
+    out = render(r, "same")
+    src = [(e.tag, dict(e.attrib)) for e in parse(hocr).iter() if isinstance(e.tag, str)]
+    got = [(e.tag, dict(e.attrib)) for e in parse(out).iter()
+           if isinstance(e.tag, str) and e.get("name") != "ocrmend"]
+    assert got == src
+    assert out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC')

@@ -53,9 +53,10 @@ OUTPUT_SUFFIXES = {"hocr": ".hocr", "alto": ".alto.xml", "page": ".page.xml"}
 #: how far into a file the format is looked for
 SNIFF = 1 << 16
 
-_ALTO = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?alto[\s>/]")
-_PAGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?PcGts[\s>/]")
-_HOCR = re.compile(rb"""class\s*=\s*["'][^"']*\b(?:ocr_page|ocrx_word|ocr_line)\b|name\s*=\s*["']ocr-system""")
+#: the three formats' marks, found in one pass over the head: the leftmost match wins, as it
+#: did when each was searched for on its own
+_MARKS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:(?P<alto>alto)|(?P<page>PcGts))[\s>/]"
+                    rb"""|(?P<hocr>class\s*=\s*["'][^"']*\b(?:ocr_page|ocrx_word|ocr_line)\b|name\s*=\s*["']ocr-system)""")
 
 
 def detect(data: Union[bytes, str]) -> str | None:
@@ -76,12 +77,8 @@ def detect(data: Union[bytes, str]) -> str | None:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped.startswith(b"<"):
         return None
-    found = []
-    for fmt, pattern in (("alto", _ALTO), ("page", _PAGE), ("hocr", _HOCR)):
-        m = pattern.search(head)
-        if m:
-            found.append((m.start(), fmt))
-    return min(found)[1] if found else None
+    m = _MARKS.search(head)
+    return m.lastgroup if m else None
 
 
 def detect_file(path: "os.PathLike[str] | str") -> str | None:
@@ -105,7 +102,8 @@ class OcrFile:
     ocr: "OcrDocument" = field(repr=False, compare=False)
     version: str = ""
     engine: str = ""
-    #: the tree as read and its words, kept for the writer in this process (not pickled)
+    #: the tree as read and its words, handed to the first writer in this process (not
+    #: pickled): a list holding one ``(root, Walked)`` until a writer takes it
     _parsed: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -116,30 +114,21 @@ class OcrFile:
     def __setstate__(self, state: dict[str, Any]) -> None:
         object.__setattr__(self, "__dict__", state)
 
-    def walk(self) -> tuple[Any, list[Any]]:
-        """A fresh copy of the file's tree and its words (each with its element in that copy),
-        for a writer to correct: a deep copy of the tree read, or the bytes parsed again."""
-        if self._parsed is None:
-            root, walked = _parse(self.data, self.format, self.name, len(self.data), build=False)
-            return root, walked.words()
-        return _copy_words(*self._parsed)
-
-
-def _copy_words(root: Any, words: list[Any]) -> tuple[Any, list[Any]]:
-    """A deep copy of ``root``'s document and ``words`` pointing into the copy."""
-    from copy import deepcopy
-
-    from .base import WordIn
-
-    tree = deepcopy(root.getroottree())
-    new_root = tree.getroot()
-    twin = {id(a): b for a, b in zip(root.iter(), new_root.iter())}
-
-    def moved(v: Any) -> Any:
-        return twin.get(id(v), v) if hasattr(v, "tag") else v
-
-    out = [WordIn(w.text, w.box, w.conf, moved(w.el), {k: moved(v) for k, v in w.extra.items()}) for w in words]
-    return new_root, out
+    def walk(self) -> tuple[Any, Any]:
+        """A tree of the file that is the caller's own to correct, and its words with their
+        elements in that tree (``base.WordRefs``). The first call takes the tree parsed when
+        the file was read (the usual read, clean, write costs one parse); any later call, or a
+        call in another process, parses the bytes again. Taking is one ``list.pop``, atomic under the GIL, so
+        threads sharing the file never get the same tree."""
+        held = self._parsed
+        taken = None
+        if held:
+            try:
+                taken = held.pop()
+            except IndexError:  # another thread took it first
+                pass
+        root, walked = taken or _parse(self.data, self.format, self.name, len(self.data), build=False)
+        return root, walked.refs()
 
 
 def _parse(data: bytes, fmt: str, name: str, max_bytes: int, *, build: bool = True) -> Any:
@@ -188,7 +177,7 @@ def read(source: Union[str, bytes, "os.PathLike[str]"], *, name: str | None = No
     if fmt is None:
         raise InputError(f"{label}: not an hOCR, ALTO or PAGE document (no <alto>, <PcGts> or ocr_page found)")
     r = _parse(data, fmt, label, max_bytes)
-    return OcrFile(label, fmt, data, r.ocr, r.version, r.engine, (r.root, r.words))
+    return OcrFile(label, fmt, data, r.ocr, r.version, r.engine, [(r.root, r.walked)])
 
 
 def target_format(result: "Result", fmt: str) -> str:
@@ -253,8 +242,8 @@ def render(result: "Result", fmt: str) -> str:
     module: Any = {"hocr": hocr, "alto": alto, "page": page}[fmt]
     src = getattr(result, "source", None)
     if src is not None and src.format == fmt:
-        root, words = src.walk()
-        module.update(root, words, plan, meta)
+        root, refs = src.walk()
+        module.update(root, refs, plan, meta, src.data)
         return str(module.serialise(root))
     if fmt == "page" and len(ocr.pages) > 1:
         raise OutputError(f"{result.name}: PAGE holds one page a file and this document has {len(ocr.pages)}; "

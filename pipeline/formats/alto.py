@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from ..ocr.geometry import PAGE_NUMBER
-from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, Walked, WordIn, build, declared_kind, local, word_text
+from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, build, declared_kind, local, word_text
 
 NAMESPACES = {
     "http://www.loc.gov/standards/alto/ns-v2#": "2",
@@ -132,7 +132,7 @@ def walk(root: Any, name: str) -> Walked:
             sname = local(space.tag)
             if sname not in SPACES:
                 continue
-            q_string, q_hyp = qname(space, "String"), qname(space, "HYP")
+            q_string, q_hyp, q_line = qname(space, "String"), qname(space, "HYP"), qname(space, "TextLine")
             for el in space.iter(qname(space, "TextBlock"), qname(space, "Illustration"),
                                  qname(space, "GraphicalElement")):
                 tag = local(el.tag)
@@ -144,26 +144,16 @@ def walk(root: Any, name: str) -> Walked:
                     continue
                 declared, where = _declared_block(el, space, tags)
                 par: list[LineIn] = []
-                for line_el in _children(el, "TextLine"):
-                    ldecl, lwhere = _declared_of(line_el, tags)
-                    line = LineIn([], line_el, ldecl, lwhere)
-                    last: WordIn | None = None
-                    for child in line_el:
-                        ctag = child.tag
-                        if ctag == q_string:
-                            text = word_text(child.get("CONTENT", ""))
-                            box = _box(child, scale) or _box(line_el, scale) or (0, 0, 1, 1)
-                            wc = _num(child, "WC")
-                            conf = 100.0 * wc if wc is not None else 100.0
-                            if not text:
-                                last = None
-                                continue
-                            last = WordIn(text, box, max(0.0, min(100.0, conf)), child)
-                            line.words.append(last)
-                            max_x, max_y = max(max_x, box[2]), max(max_y, box[3])
-                        elif ctag == q_hyp and last is not None:
-                            last.text += child.get("CONTENT", "-") or "-"
-                            last.extra["hyp"] = child
+                for line_el in el.iterchildren(q_line):
+                    ldecl, lwhere = _declared_of(line_el, tags) if tags else (None, "")
+                    line = _line(line_el, q_string, q_hyp, scale)
+                    line.declared, line.where = ldecl, lwhere
+                    for w in line.words:
+                        box = w.box
+                        if box[2] > max_x:
+                            max_x = box[2]
+                        if box[3] > max_y:
+                            max_y = box[3]
                     if line.words and sname != "PrintSpace" and declared and not ldecl:
                         # a page number in the top margin is still a page number
                         line.declared = "page-number" if PAGE_NUMBER.match(line.text) else declared
@@ -173,6 +163,60 @@ def walk(root: Any, name: str) -> Walked:
         pages.append(PageIn(width or max_x + 1, height or max_y + 1, blocks, 300 if scale != 1.0 else 300,
                             "default", figures, page_el))
     return Walked("alto", f"ALTO {version}" + (f" ({unit})" if unit != "pixel" else ""), engine_of(root), pages)
+
+
+def _line(line_el: Any, q_string: str, q_hyp: str, scale: float) -> LineIn:
+    """A ``TextLine``'s words: ``String`` (``CONTENT``, box, ``WC``), and a ``HYP``'s
+    ``CONTENT`` appended to the word before it. Whole-pixel positions (what Tesseract and most
+    engines write) take the short way; anything else goes through ``_box``."""
+    words: list[W] = []
+    els: list[Any] = []
+    line = LineIn(words, line_el, None, "", els)
+    last = -1  # the index of the word a HYP would join, -1 when there is none
+    line_box: Any = False  # the line's own box, looked up once when a word has none
+    for child in line_el.iterchildren(q_string, q_hyp):
+        get = child.get
+        if child.tag == q_hyp:
+            if last >= 0:
+                w = words[last]
+                words[last] = W(w.text + (get("CONTENT", "-") or "-"), w.box, w.conf)
+                line.extras[last] = {"hyp": child}
+            continue
+        content = get("CONTENT", "")
+        text = content if content and not _NEEDS_TIDY(content) else word_text(content)
+        if not text:
+            last = -1
+            continue
+        box = None
+        if scale == 1.0:
+            try:
+                x, y = int(get("HPOS")), int(get("VPOS"))
+                x1, y1 = x + int(get("WIDTH") or 0), y + int(get("HEIGHT") or 0)
+                box = (x, y, x1 if x1 > x else x + 1, y1 if y1 > y else y + 1)
+            except (TypeError, ValueError):  # absent, or not whole pixels
+                box = None
+        if box is None:
+            box = _box(child, scale)
+            if box is None:
+                if line_box is False:
+                    line_box = _box(line_el, scale)
+                box = line_box or (0, 0, 1, 1)
+        wc = get("WC")
+        if wc is None:
+            conf = 100.0
+        else:
+            try:
+                conf = max(0.0, min(100.0, 100.0 * float(wc)))
+            except ValueError:
+                conf = 100.0
+        last = len(words)
+        words.append(W(text, box, conf))
+        els.append(child)
+    return line
+
+
+#: a CONTENT that needs ``word_text`` (white space in or around it)
+_NEEDS_TIDY = re.compile(r"\s").search
 
 
 def _declared_of(el: Any, tags: dict[str, str]) -> tuple[str | None, str]:
@@ -196,21 +240,41 @@ def _declared_block(block: Any, space: Any, tags: dict[str, str]) -> tuple[str |
 
 
 # -- writing ---------------------------------------------------------------------------
-def _ids(root: Any) -> set[str]:
-    return {str(v) for v in root.xpath("//@ID")}
+def _ids(root: Any, prefix: str = "") -> set[str]:
+    """The ``ID`` values in the document (those starting with ``prefix``), found in C."""
+    if prefix:
+        return set(root.xpath("//@ID[starts-with(., $p)]", p=prefix, smart_strings=False))
+    return set(root.xpath("//@ID", smart_strings=False))
+
+
+def _never_says(source: bytes | None, word: bytes) -> bool:
+    """``source`` is known not to hold ``word``: bytes in an ASCII-compatible encoding (no
+    UTF-16/32, whose ASCII has zero bytes between) without it.
+
+    >>> _never_says(b"<alto/>", b"ocrmend"), _never_says("<alto/>".encode("utf-16"), b"ocrmend")
+    (True, False)
+    """
+    return source is not None and b"\x00" not in source[:64] and word not in source
 
 
 def _tag_id(kind: str, name: str) -> str:
     return "ocrmend." + kind + "." + re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def update(root: Any, words: list[WordIn], plan: Any, meta: dict[str, str]) -> None:
-    """Apply a word plan to the ALTO tree in place (see the module's note)."""
+def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes | None = None) -> None:
+    """Apply a word plan to the ALTO tree in place (see the module's note); ``refs`` are the
+    words and their elements (``base.WordRefs``). Words the plan leaves alone are not visited.
+    ``source``, the bytes the tree was parsed from, spares a search of the tree for ids ocrmend
+    wrote before when it never mentions ocrmend."""
     ns = namespace(root)
+    ids = set() if _never_says(source, b"ocrmend") else _ids(root, "ocrmend")
     tag_defs: dict[str, tuple[str, str, str]] = {}
-    for w, p in zip(words, plan):
-        el = w.el
-        hyp = w.extra.get("hyp")
+    words, els, extras = refs
+    for i, p in enumerate(plan):
+        if not p.changed:
+            continue
+        w, el = words[i], els[i]
+        hyp = extras[i].get("hyp") if i in extras else None
         content = el.get("CONTENT", "")
         if p.part == 1:
             new = p.text if p.text is not None else (w.text[: -len(p.hyphen)] if p.hyphen else w.text)
@@ -253,16 +317,15 @@ def update(root: Any, words: list[WordIn], plan: Any, meta: dict[str, str]) -> N
             old = (el.get("TAGREFS") or "").split()
             el.set("TAGREFS", " ".join(old + [r for r in refs if r not in old]))
     if tag_defs:
-        _add_tags(root, ns, tag_defs)
-    record(root, meta)
+        _add_tags(root, ns, tag_defs, ids)
+    record(root, meta, ids)
 
 
-def _add_tags(root: Any, ns: str, defs: dict[str, tuple[str, str, str]]) -> None:
+def _add_tags(root: Any, ns: str, defs: dict[str, tuple[str, str, str]], have: set[str]) -> None:
     tags = _child(root, "Tags")
     if tags is None:
         tags = root.makeelement(_q(ns, "Tags"), {})
         _child(root, "Layout").addprevious(tags)
-    have = _ids(root)
     for tid, (typ, label, desc) in sorted(defs.items()):
         if tid in have:
             continue
@@ -289,8 +352,9 @@ def _step(parent: Any, ns: str, tag: str, meta: dict[str, str], attrs: dict[str,
     return step
 
 
-def record(root: Any, meta: dict[str, str]) -> None:
-    """Record the processing in the ``Description`` (created if the file has none)."""
+def record(root: Any, meta: dict[str, str], ids: set[str] | None = None) -> None:
+    """Record the processing in the ``Description`` (created if the file has none); ``ids``
+    are the document's ids that start with "ocrmend" (searched for when not given)."""
     ns = namespace(root)
     desc = _child(root, "Description")
     if desc is None:
@@ -300,7 +364,8 @@ def record(root: Any, meta: dict[str, str]) -> None:
         desc.append(mu)
         root.insert(0, desc)
         fit_in(desc)
-    ids = _ids(root)
+    if ids is None:
+        ids = _ids(root, "ocrmend")
     n = 1
     while f"ocrmend_{n}" in ids:
         n += 1

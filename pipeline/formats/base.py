@@ -1,8 +1,10 @@
 """What every reader produces, and how it becomes the same ``OcrDocument`` as Tesseract's own
 output: pages, blocks, paragraphs, lines and words with boxes (pixels) and confidences (0-100).
 
-A reader walks its file and fills ``PageIn``/``BlockIn``/``LineIn``/``WordIn`` in the file's
-reading order, keeping each word's element so a writer can put corrected text back in place.
+A reader walks its file and fills ``PageIn``/``BlockIn``/``LineIn`` in the file's reading
+order: a line holds its words as small tuples (``W``: text, box, confidence) and, beside them,
+each word's element, so a writer can put corrected text back in place (``Walked.refs``)
+without the reader making an object a word.
 ``build`` then measures the page geometry with the same code as the image path
 (``pipeline.ocr.geometry.arrange``: running heads, page numbers, footers, footnotes, captions,
 fragments at the edge) and lays the words out as raw text with ``OcrDocument.add_page``, whose
@@ -19,9 +21,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple, cast
 
-from ..ocr.model import Box, OcrDocument, PageContent, union
+from ..ocr.model import Box, OcrDocument, PageContent, RawWord, union
 
 #: declared region types (PAGE ``@type``, ALTO tag labels, hOCR classes) -> hint kinds
 DECLARED_KINDS = {
@@ -51,23 +53,41 @@ def declared_kind(label: str | None) -> str | None:
     return DECLARED_KINDS.get(key)
 
 
+class W(NamedTuple):
+    """A word as read: what ``OcrDocument.add_page`` takes (it unpacks ``text, box, conf``) and
+    what the page geometry reads (``.text``, ``.box``). A tuple, so reading a page makes one
+    small object per word and nothing else."""
+
+    text: str
+    box: Box
+    conf: float
+
+
 @dataclass(slots=True)
 class WordIn:
+    """A word as a writer needs it: its text as read, and where it lives in the tree."""
+
     text: str
     box: Box
     conf: float
     #: the element the word's text lives in (None for a word split out of a line's text)
     el: Any = None
-    #: format-specific handles a writer needs (ALTO HYP element, PAGE TextEquiv, ...)
+    #: format-specific handles a writer needs (ALTO ``hyp`` element, the ``line`` of a word
+    #: split out of a line's text)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class LineIn:
-    words: list[WordIn]
+    """A line as read: ``words[i]`` lives in element ``els[i]`` (None for a word split out of
+    the line's text); ``extras`` holds the few words' writer handles by index (sparse)."""
+
+    words: list[W]
     el: Any = None
     declared: str | None = None  # the declared type, as the file writes it
     where: str = ""              # where the declaration is (for the reason)
+    els: list[Any] = field(default_factory=list)
+    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def box(self) -> Box:
@@ -112,30 +132,59 @@ class Walked:
     pages: list[PageIn]
 
     def words(self) -> list[WordIn]:
-        """The words in the model's order (``OcrDocument.words``)."""
-        return [w for p in self.pages for b in p.blocks for par in b.paragraphs for ln in par for w in ln.words]
+        """The words in the model's order (``OcrDocument.words``), each with its element, one
+        object a word (for tests and tools; the writers use ``refs``)."""
+        ws, els, extras = self.refs()
+        return [WordIn(w.text, w.box, w.conf, el, extras.get(i) or {}) for i, (w, el) in enumerate(zip(ws, els))]
+
+    def refs(self) -> "WordRefs":
+        """The words in the model's order as three flat columns, built a line at a time (no
+        object a word): what a writer needs."""
+        ws: list[W] = []
+        els: list[Any] = []
+        extras: dict[int, dict[str, Any]] = {}
+        for p in self.pages:
+            for b in p.blocks:
+                for par in b.paragraphs:
+                    for ln in par:
+                        if ln.extras:
+                            n = len(ws)
+                            extras.update({n + k: v for k, v in ln.extras.items()})
+                        ws.extend(ln.words)
+                        els.extend(ln.els)
+        return WordRefs(ws, els, extras)
+
+
+class WordRefs(NamedTuple):
+    """The words of a walked file for a writer: ``words[i]`` (as read) lives in element
+    ``els[i]`` (None for a word split out of its line's text); ``extras`` holds the few
+    words' other handles by index (ALTO ``hyp``, the ``line`` of a split word)."""
+
+    words: list[W]
+    els: list[Any]
+    extras: dict[int, dict[str, Any]]
 
 
 @dataclass
 class Reading:
-    """A file read: the model, and the words it came from (``words[i]`` is ``ocr.words[i]``)."""
+    """A file read: the model, and the file walked (``walked.words()[i]`` is ``ocr.words[i]``)."""
 
     format: str
     version: str
     engine: str
     ocr: OcrDocument
-    words: list[WordIn]
-    pages: list[PageIn]
+    walked: Walked
     #: the parsed tree the words' elements belong to
     root: Any = None
 
 
-_WS = re.compile(r"\s+")
-
-
 def word_text(s: str) -> str:
-    """A word's text as the raw text holds it: outer white space dropped, inner runs as one space."""
-    return _WS.sub(" ", s).strip()
+    """A word's text as the raw text holds it: outer white space dropped, inner runs as one space.
+
+    >>> word_text("  illu-\\n  sions\\t")
+    'illu- sions'
+    """
+    return " ".join(s.split())
 
 
 def _hint(declared: str | None, where: str, geo: tuple[str | None, str]) -> tuple[str | None, str]:
@@ -157,48 +206,61 @@ def build(name: str, walked: Walked) -> Reading:
     from ..ocr import geometry
 
     doc = OcrDocument(name)
-    words: list[WordIn] = []
     identity: Callable[[Box], Box] = lambda b: b  # noqa: E731 - no deskew: boxes are the file's
+    LineG, BlockG = geometry.LineG, geometry.BlockG
     for page in pages:
-        blocks = []
+        # blocks as (block, its paragraphs of lines with words, their geometry)
+        kept: list[tuple[BlockIn, list[list[LineIn]], Any]] = []
         for b in page.blocks:
-            pars = [[ln for ln in par if ln.words] for par in b.paragraphs]
-            blocks.append(BlockIn([p for p in pars if p], b.el, b.declared, b.where))
-        gblocks: list[Any] = []
-        for b in blocks:
-            gpars = [[geometry.LineG(ln.words, ln.box) for ln in par] for par in b.paragraphs]
-            gblocks.append(geometry.BlockG(gpars, union([ln.box for par in gpars for ln in par])) if gpars else None)
-        live = [g for g in gblocks if g is not None]
+            pars = [lns for lns in ([ln for ln in par if ln.words] for par in b.paragraphs) if lns]
+            if not pars:
+                kept.append((b, pars, None))
+                continue
+            gpars = [[LineG(ln.words, _line_box(ln.words)) for ln in par] for par in pars]
+            kept.append((b, pars, BlockG(gpars, union([ln.box for par in gpars for ln in par]))))
+        live = [g for _, _, g in kept if g is not None]
         if live:
             frame = geometry.PageFrame(page.width, page.height, page.dpi, None, page.figures, identity,
                                        (page.width, page.height))
             geometry.arrange(live, frame)  # sets hints and columns; the file's order is kept
         hints: dict[tuple[int, int, int], tuple[str, str]] = {}
-        out_blocks = []
-        for bi, (b, g) in enumerate(zip(blocks, gblocks)):
-            pars_out: list[list[list[Any]]] = []
+        out_blocks: list[list[list[list[W]]]] = []
+        for bi, (b, pars, g) in enumerate(kept):
             if g is None:
-                out_blocks.append(pars_out)
+                out_blocks.append([])
                 continue
-            for pi, (par, gpar) in enumerate(zip(b.paragraphs, g.paragraphs)):
-                lines_out = []
+            for pi, (par, gpar) in enumerate(zip(pars, g.paragraphs)):
                 for li, (ln, gl) in enumerate(zip(par, gpar)):
                     declared, where = (ln.declared, ln.where) if ln.declared else (b.declared, b.where)
-                    kind, reason = _hint(declared, where, (gl.hint, gl.reason))
-                    if kind:
-                        hints[(bi, pi, li)] = (kind, reason)
-                    lines_out.append([(w.text, w.box, w.conf) for w in ln.words])
-                    words.extend(ln.words)
-                pars_out.append(lines_out)
-            out_blocks.append(pars_out)
+                    if declared or gl.hint:
+                        kind, reason = _hint(declared, where, (gl.hint, gl.reason))
+                        if kind:
+                            hints[(bi, pi, li)] = (kind, reason)
+            out_blocks.append([[ln.words for ln in par] for par in pars])
         doc.add_page(PageContent(
-            width=page.width, height=page.height, blocks=out_blocks, dpi=page.dpi, dpi_source=page.dpi_source,
+            width=page.width, height=page.height, blocks=cast("list[list[list[list[RawWord]]]]", out_blocks),
+            dpi=page.dpi, dpi_source=page.dpi_source,
             source=fmt, notes=[f"read from {fmt} ({version}) written by {engine or 'an unnamed engine'}"],
-            figures=list(page.figures), columns=[g.column if g is not None else 0 for g in gblocks], hints=hints,
+            figures=list(page.figures), columns=[g.column if g is not None else 0 for _, _, g in kept], hints=hints,
         ))
-    if len(words) != len(doc.words):  # pragma: no cover - a reader bug, not bad input
-        raise AssertionError(f"{name}: {len(words)} words read, {len(doc.words)} laid out")
-    return Reading(fmt, version, engine, doc, words, pages)
+    return Reading(fmt, version, engine, doc, walked)
+
+
+def _line_box(words: list[W]) -> Box:
+    """The box around a line's words (``union``, unrolled: one pass, no lists)."""
+    it = iter(words)
+    x0, y0, x1, y1 = next(it).box
+    for w in it:
+        a, b, c, d = w.box
+        if a < x0:
+            x0 = a
+        if b < y0:
+            y0 = b
+        if c > x1:
+            x1 = c
+        if d > y1:
+            y1 = d
+    return (x0, y0, x1, y1)
 
 
 def box_of_points(points: list[tuple[float, float]]) -> Box:
@@ -250,11 +312,11 @@ def fit_in(el: Any) -> None:
         parent.text = here
 
 
-def split_words(text: str, box: Box, conf: float, line_el: Any) -> list[WordIn]:
+def split_words(text: str, box: Box, conf: float) -> list[W]:
     """A line known only by its text, split at spaces into words that share out the line's box
-    in proportion to their length (``el`` None; ``extra["line"]`` is the line).
+    in proportion to their length (a writer puts them back as the line's text).
 
-    >>> [(w.text, w.box) for w in split_words("ab cd", (0, 0, 50, 10), 90.0, None)]
+    >>> [(w.text, w.box) for w in split_words("ab cd", (0, 0, 50, 10), 90.0)]
     [('ab', (0, 0, 20, 10)), ('cd', (30, 0, 50, 10))]
     """
     if not text:
@@ -263,9 +325,18 @@ def split_words(text: str, box: Box, conf: float, line_el: Any) -> list[WordIn]:
     total = len(text)
     width = box[2] - box[0]
     out, pos = [], 0
-    for k, p in enumerate(parts):
+    for p in parts:
         x0 = box[0] + width * pos // total
         x1 = box[0] + width * (pos + len(p)) // total
         pos += len(p) + 1
-        out.append(WordIn(p, (x0, box[1], max(x1, x0 + 1), box[3]), conf, None, {"line": line_el, "virtual": k}))
+        out.append(W(p, (x0, box[1], max(x1, x0 + 1), box[3]), conf))
     return out
+
+
+def add_split_line(line: LineIn, words: list[W]) -> None:
+    """Put the words split out of ``line``'s text in it: no element each, the line as handle."""
+    n = len(line.words)
+    line.words.extend(words)
+    line.els.extend([None] * len(words))
+    for k in range(len(words)):
+        line.extras[n + k] = {"line": line.el}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import BlockIn, LineIn, PageIn, Reading, Walked, WordIn, build, local, word_text
+from .base import BlockIn, LineIn, PageIn, Reading, W, Walked, build, local, word_text
 
 WORD_CLASSES = {"ocrx_word", "ocr_word"}
 LINE_CLASSES = {"ocr_line", "ocrx_line", "ocr_textfloat", "ocr_header", "ocr_caption"}
@@ -96,52 +96,85 @@ def _fast_bbox(title: str | None) -> tuple[int, int, int, int] | None:
     return (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))
 
 
+#: Tesseract's own word title, read without the general property parser
+_TESS_TITLE = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)")
+
+
+def _word_box_conf(title: str | None, line_el: Any) -> tuple[tuple[int, int, int, int], float]:
+    """A word's box (its own, else its line's) and confidence (0-100; 100 when absent)."""
+    if title:
+        m = _TESS_TITLE.fullmatch(title)
+        if m:
+            x0, y0, x1, y1, c = map(int, m.groups())
+            return (x0, y0, x1 if x1 > x0 else x0 + 1, y1 if y1 > y0 else y0 + 1), (c if c <= 100 else 100.0) + 0.0
+    box = _fast_bbox(title) or _fast_bbox(line_el.get("title")) or (0, 0, 1, 1)
+    m = _WCONF.search(title) if title else None
+    return box, max(0.0, min(100.0, float(m.group(1)))) if m else 100.0
+
+
+def _has_word(el: Any) -> bool:
+    for d in el.iterdescendants():
+        c = d.get("class")
+        if c and "word" in c and not WORD_CLASSES.isdisjoint(c.split()):
+            return True
+    return False
+
+
 class _Walk:
     """One pass over a page's elements, carrying the block, paragraph and line it is in."""
 
     def __init__(self, declaring: dict[str, str]) -> None:
         self.declaring = declaring
+        self.declaring_set = frozenset(declaring)
         self.blocks: dict[int, BlockIn] = {}
         self.pars: dict[int, list[LineIn]] = {}
         self.lines: dict[int, LineIn] = {}
+        self.held: list[Any] = []
+        from lxml import etree
+
+        self.element = etree.Element  # the tag filter that keeps elements only
         self.max_x = self.max_y = 0
 
     def run(self, el: Any, block: Any, par: Any, line: Any, declared: tuple[str, str] | None) -> None:
-        for child in el:
-            cls = child.get("class") if isinstance(child.tag, str) else None
+        for child in el.iterchildren(self.element):  # elements only: no comments, no PIs
+            cls = child.get("class")
+            if cls == "ocrx_word":  # Tesseract's word: no class to split, nothing it declares
+                self.word(child, block, par, line if line is not None else el, declared)
+                continue
             if cls is None:
-                if isinstance(child.tag, str) and len(child):
+                if len(child):
                     self.run(child, block, par, line, declared)
                 continue
             names = cls.split()
             decl = declared
-            for c in names:
-                if c in self.declaring:
-                    decl = (self.declaring[c], f"hOCR class {cls}")
-            if any(c in WORD_CLASSES for c in names):
+            if not self.declaring_set.isdisjoint(names):
+                for c in names:
+                    if c in self.declaring:
+                        decl = (self.declaring[c], f"hOCR class {cls}")
+            if not WORD_CLASSES.isdisjoint(names):
                 self.word(child, block, par, line if line is not None else el, decl)
                 continue
             b, p, ln = block, par, line
-            if any(c in LINE_CLASSES for c in names):
+            if not LINE_CLASSES.isdisjoint(names):
                 ln = child
-                if not any(classes(d) & WORD_CLASSES for d in child.iterdescendants()):
+                if not _has_word(child):
                     self.line_text(child, block, par, decl)  # a line with its text and no words
                     continue
             elif "ocr_par" in names:
                 p = child
-            elif any(c in BLOCK_CLASSES for c in names):
+            elif not BLOCK_CLASSES.isdisjoint(names):
                 b = child
             self.run(child, b, p, ln, decl)
 
     def line_text(self, line_el: Any, block: Any, par: Any, declared: tuple[str, str] | None) -> None:
-        from .base import split_words
+        from .base import add_split_line, split_words
 
         box = _fast_bbox(line_el.get("title"))
         m = _WCONF.search(line_el.get("title") or "")
         words = split_words(word_text("".join(line_el.itertext())), box or (0, 0, 1, 1),
-                            float(m.group(1)) if m else 100.0, line_el)
+                            float(m.group(1)) if m else 100.0)
         if words:
-            self._line(line_el, block, par, declared).words.extend(words)
+            add_split_line(self._line(line_el, block, par, declared), words)
 
     def _line(self, line_el: Any, block: Any, par: Any, declared: tuple[str, str] | None) -> LineIn:
         key = id(line_el)
@@ -152,6 +185,8 @@ class _Walk:
             pkey = id(par) if par is not None else key
             if pkey not in self.pars:
                 self.pars[pkey] = []
+                # ids key the dicts: the elements are held, so no id is reused by another
+                self.held.append(par)
                 bel = block if block is not None else (par if par is not None else line_el)
                 bkey = id(bel)
                 if bkey not in self.blocks:
@@ -161,15 +196,22 @@ class _Walk:
         return ln
 
     def word(self, el: Any, block: Any, par: Any, line_el: Any, declared: tuple[str, str] | None) -> None:
-        text = word_text("".join(el.itertext()))
+        raw = (el.text or "") if not len(el) else "".join(el.itertext())
+        text = raw if raw and not _NEEDS_TIDY(raw) else word_text(raw)
         if not text:
             return
-        title = el.get("title")
-        box = _fast_bbox(title) or _fast_bbox(line_el.get("title")) or (0, 0, 1, 1)
-        m = _WCONF.search(title) if title else None
-        conf = float(m.group(1)) if m else 100.0
-        self.max_x, self.max_y = max(self.max_x, box[2]), max(self.max_y, box[3])
-        self._line(line_el, block, par, declared).words.append(WordIn(text, box, max(0.0, min(100.0, conf)), el))
+        box, conf = _word_box_conf(el.get("title"), line_el)
+        if box[2] > self.max_x:
+            self.max_x = box[2]
+        if box[3] > self.max_y:
+            self.max_y = box[3]
+        ln = self.lines.get(id(line_el)) or self._line(line_el, block, par, declared)
+        ln.words.append(W(text, box, conf))
+        ln.els.append(el)
+
+
+#: a word's text that needs ``word_text`` (white space in or around it)
+_NEEDS_TIDY = re.compile(r"\s").search
 
 
 def read(root: Any, name: str) -> Reading:
@@ -182,7 +224,8 @@ def walk(root: Any, name: str) -> Walked:
     declaring = {k: v for k, v in DECLARING.items() if not (tesseract and k in ("ocr_header", "ocr_caption"))}
     pages = []
     for page_el in root.iter():
-        if "ocr_page" not in classes(page_el):
+        c = page_el.get("class")  # None for comments and PIs too
+        if not (c and "ocr_page" in c and "ocr_page" in c.split()):
             continue
         props = title_props(page_el.get("title"))
         pbox = _fast_bbox(page_el.get("title")) or (0, 0, 0, 0)
@@ -218,14 +261,21 @@ def set_text(el: Any, text: str) -> None:
             e.tail = ""
 
 
-def update(root: Any, words: list[WordIn], plan: Any, meta: dict[str, str]) -> None:
-    """Apply a word plan (``plan.WordPlan`` per word) to the hOCR tree in place."""
+def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes | None = None) -> None:
+    """Apply a word plan (``plan.WordPlan`` per word) to the hOCR tree in place; ``refs`` are
+    the words and their elements (``base.WordRefs``). Words the plan leaves alone are not
+    visited (except words split out of a line's text, whose line is written whole). ``source`` (the
+    bytes read) is not needed here: every writer is called alike."""
     lines: dict[int, tuple[Any, list[str], bool]] = {}
-    for w, p in zip(words, plan):
-        el = w.el
+    words, els, extras = refs
+    for i, p in enumerate(plan):
+        el = els[i]
+        if el is not None and not p.changed:
+            continue
+        w = words[i]
         text = p.printed(w.text)
         if el is None:  # a word split out of a line's text: the line gets its words back
-            line = w.extra["line"]
+            line = extras[i]["line"]
             entry = lines.setdefault(id(line), (line, [], False))
             entry[1].append(text)
             if text != w.text:
@@ -271,9 +321,9 @@ def _record(root: Any, meta: dict[str, str]) -> None:
 
 def serialise(root: Any) -> str:
     """The document as text. XHTML is written as XML with its doctype as it was; libxml2's own
-    XHTML mode is avoided, since it adds attributes (``xml:lang``) the file did not have."""
-    from copy import deepcopy
-
+    XHTML mode is avoided, since it adds attributes (``xml:lang``) the file did not have. The
+    tree is the writer's own (taken from the file read, not copied) and is changed on the way:
+    empty non-void elements get an empty text, and the DTD loses its ids."""
     from lxml import etree
 
     tree = root.getroottree()
@@ -283,12 +333,20 @@ def serialise(root: Any) -> str:
     post = [etree.tostring(s, encoding="unicode") for s in root.itersiblings()]
     doctype = tree.docinfo.doctype
     head = '<?xml version="1.0" encoding="UTF-8"?>\n' + (doctype + "\n" if doctype else "")
-    copy = deepcopy(root)
-    for el in copy.iter():
-        # <title/> would open an element that never closes for an HTML parser
-        if isinstance(el.tag, str) and el.text is None and len(el) == 0 and local(el.tag) not in VOID:
+    # <title/> would open an element that never closes for an HTML parser: such elements get
+    # an empty text (the tree is the writer's own, taken from the file read; no copy is made)
+    for el in root.iterdescendants():
+        if el.text is None and not len(el) and isinstance(el.tag, str) and local(el.tag) not in VOID:
             el.text = ""
-    body = etree.tostring(copy, encoding="unicode", with_tail=False)
+    if root.text is None and not len(root):
+        root.text = ""
+    if doctype:
+        # libxml2 writes a document whose doctype names XHTML in its XHTML mode (" />", and
+        # attributes the file did not have): the doctype is written above already, so the tree
+        # (the writer's own) keeps its DTD without the ids that select that mode
+        tree.docinfo.public_id = None
+        tree.docinfo.system_url = None
+    body = etree.tostring(root, encoding="unicode", with_tail=False)
     return head + "".join(pre) + body + "".join(post) + "\n"
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, Walked, WordIn, box_of_points, build, local, word_text
+from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, box_of_points, build, local, word_text
 
 NAMESPACES = {
     "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15": "2019",
@@ -49,27 +49,39 @@ def _q(ns: str, name: str) -> str:
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_RECT = re.compile(r"(\d+),(\d+) (\d+),(\d+) (\d+),(\d+) (\d+),(\d+)").fullmatch
 
 
 def coords_box(el: Any) -> tuple[int, int, int, int] | None:
     c = _child(el, "Coords")
-    if c is None:
-        return None
+    return _coords(c) if c is not None else None
+
+
+def _coords(c: Any) -> tuple[int, int, int, int] | None:
+    """The box around a ``Coords`` element's ``points`` (or old-style ``Point`` children)."""
     pts: list[tuple[float, float]] = []
     points = c.get("points")
     if points:
-        nums = [float(v) for v in _NUMBER.findall(points)]
-        xs, ys = nums[0::2], nums[1::2]
+        m = _RECT(points)
+        if m:  # a rectangle in whole pixels, corners clockwise from the top left (Tesseract's)
+            x0, y0, x1, y0b, x1b, y1, x0b, y1b = map(int, m.groups())
+            if x0 == x0b and x1 == x1b and y0 == y0b and y1 == y1b and x0 <= x1 and y0 <= y1:
+                return (x0, y0, x1 if x1 > x0 else x0 + 1, y1 if y1 > y0 else y0 + 1)
+        try:  # whole pixels, "x,y x,y ...": the short way
+            nums = list(map(int, points.replace(",", " ").split()))
+            xs, ys = nums[0::2], nums[1::2]
+        except ValueError:
+            fl = [float(v) for v in _NUMBER.findall(points)]
+            xs, ys = [int(round(v)) for v in fl[0::2]], [int(round(v)) for v in fl[1::2]]
         if not xs or len(xs) != len(ys):
             return None
-        x0, y0 = int(round(min(xs))), int(round(min(ys)))
-        return (x0, y0, max(int(round(max(xs))), x0 + 1), max(int(round(max(ys))), y0 + 1))
-    else:
-        for p in _children(c, "Point"):
-            try:
-                pts.append((float(p.get("x", "")), float(p.get("y", ""))))
-            except ValueError:
-                continue
+        x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+        return (x0, y0, x1 if x1 > x0 else x0 + 1, y1 if y1 > y0 else y0 + 1)
+    for p in _children(c, "Point"):
+        try:
+            pts.append((float(p.get("x", "")), float(p.get("y", ""))))
+        except ValueError:
+            continue
     if not pts:
         return None
     b = box_of_points(pts)
@@ -135,10 +147,79 @@ def reading_order(page: Any) -> list[str]:
     return out
 
 
-def _split_line(line_el: Any, te: Any, box: tuple[int, int, int, int]) -> list[WordIn]:
-    from .base import split_words
+class _Names:
+    """The qualified element names a walk compares tags with (one namespace a file)."""
 
-    return split_words(word_text(equiv_text(te)), box, equiv_conf(te), line_el)
+    def __init__(self, ns: str) -> None:
+        self.line, self.word, self.coords = _q(ns, "TextLine"), _q(ns, "Word"), _q(ns, "Coords")
+        self.equiv, self.unicode = _q(ns, "TextEquiv"), _q(ns, "Unicode")
+
+
+def _line(line_el: Any, q: _Names) -> LineIn:
+    """A ``TextLine``'s words: each ``Word``'s first ``Coords`` and the text and confidence of
+    its ``TextEquiv`` with the lowest ``index``; a line without ``Word`` elements is split at
+    spaces (see the module's note)."""
+    from .base import add_split_line, split_words
+
+    words: list[W] = []
+    els: list[Any] = []
+    line = LineIn(words, line_el, None, "", els)
+    lbox: Any = False  # the line's box, looked up once when needed
+    any_word = False
+    for w in line_el.iterchildren(q.word):
+        any_word = True
+        coords = te = None
+        tes: list[Any] | None = None  # when a word has more than one TextEquiv
+        for c in w:  # plain iteration: a tag filter costs more than the few children it skips
+            t = c.tag
+            if t == q.equiv:
+                if te is None:
+                    te = c
+                else:
+                    tes = (tes or [te]) + [c]
+            elif t == q.coords and coords is None:
+                coords = c
+        if tes:
+            te = _lowest(tes)
+        if te is None:
+            continue
+        # the first Unicode child: the first or (after PlainText) the second in a valid file
+        n = len(te)
+        u = te[0] if n else None
+        if u is not None and u.tag != q.unicode:
+            u = te[1] if n > 1 and te[1].tag == q.unicode else next(te.iterchildren(q.unicode), None)
+        raw = (u.text or "") if u is not None else ""
+        text = raw if raw and not _NEEDS_TIDY(raw) else word_text(raw)
+        if not text:
+            continue
+        box = _coords(coords) if coords is not None else None
+        if box is None:
+            if lbox is False:
+                lbox = coords_box(line_el)
+            box = lbox or (0, 0, 1, 1)
+        conf = te.get("conf")
+        words.append(W(text, box, equiv_conf(te) if conf is not None else 100.0))
+        els.append(w)
+    if not any_word:
+        te = text_equiv(line_el)
+        if lbox is False:
+            lbox = coords_box(line_el)
+        add_split_line(line, split_words(word_text(equiv_text(te)), lbox or (0, 0, 1, 1), equiv_conf(te)))
+    return line
+
+
+def _lowest(tes: list[Any]) -> Any:
+    def key(t: Any) -> int:
+        try:
+            return int(t.get("index", "1000000"))
+        except ValueError:
+            return 1000000
+
+    return min(tes, key=key)
+
+
+#: a text that needs ``word_text`` (white space in or around it)
+_NEEDS_TIDY = re.compile(r"\s").search
 
 
 def read(root: Any, name: str) -> Reading:
@@ -152,31 +233,20 @@ def walk(root: Any, name: str) -> Walked:
     for page_el in _children(root, "Page"):
         width = int(float(page_el.get("imageWidth", "0") or 0))
         height = int(float(page_el.get("imageHeight", "0") or 0))
-        regions = list(page_el.iter(qname(page_el, "TextRegion")))
+        regions = list(page_el.iter(_q(ns, "TextRegion")))
         by_id = {r.get("id"): r for r in regions}
         ordered = [by_id[i] for i in dict.fromkeys(reading_order(page_el)) if i in by_id]
         seen = {id(r) for r in ordered}
         ordered += [r for r in regions if id(r) not in seen]
         figures = [b for r in page_el.iter(*(qname(page_el, f) for f in FIGURES)) for b in [coords_box(r)] if b]
         blocks = []
+        q = _Names(ns)
         for reg in ordered:
             rtype = reg.get("type")
             lines = []
-            for line_el in _children(reg, "TextLine"):
-                lbox = coords_box(line_el)
-                words = []
-                word_els = _children(line_el, "Word")
-                if word_els:
-                    for w in word_els:
-                        te = text_equiv(w)
-                        text = word_text(equiv_text(te))
-                        if not text:
-                            continue
-                        box = coords_box(w) or lbox or (0, 0, 1, 1)
-                        words.append(WordIn(text, box, equiv_conf(te), w, {"te": te}))
-                else:
-                    words = _split_line(line_el, text_equiv(line_el), lbox or (0, 0, 1, 1))
-                lines.append(LineIn(words, line_el))
+            for line_el in reg.iterchildren(q.line):
+                line = _line(line_el, q)
+                lines.append(line)
             blocks.append(BlockIn([lines], reg, rtype, f"PAGE TextRegion type {rtype}" if rtype else ""))
         pages.append(PageIn(width, height, blocks, 300, "default", figures, page_el))
     return Walked("page", f"PAGE {version}", engine_of(root), pages)
@@ -235,26 +305,35 @@ def _set_equiv(el: Any, te: Any, text: str) -> None:
         pt.text = text
 
 
-def update(root: Any, words: list[WordIn], plan: Any, meta: dict[str, str]) -> None:
-    """Apply a word plan to the PAGE tree in place (see the module's note)."""
+def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes | None = None) -> None:
+    """Apply a word plan to the PAGE tree in place (see the module's note); ``refs`` are the
+    words and their elements (``base.WordRefs``). Words the plan leaves alone are not visited
+    (except words split out of a line's text, whose line is written whole). ``source`` (the
+    bytes read) is not needed here: every writer is called alike."""
     touched_lines: dict[int, Any] = {}
     virtual: dict[int, list[str]] = {}
-    for w, p in zip(words, plan):
+    words, els, extras = refs
+    for i, p in enumerate(plan):
+        el = els[i]
+        if el is not None and not p.changed:
+            continue
+        w = words[i]
         text = p.printed(w.text)
-        if w.el is None:  # a word split out of a line's text
-            line = w.extra["line"]
+        if el is None:  # a word split out of a line's text
+            line = extras[i]["line"]
             virtual.setdefault(id(line), []).append(text)
             touched_lines[id(line)] = line
             if p.changed:
                 _set_custom(line, custom_attr(p)) if p.flags or p.kind else None
             continue
         if text != w.text or p.text is not None:
-            te = w.extra.get("te")
+            te = text_equiv(el)
             old = equiv_text(te)
             if text != word_text(old):
-                _set_equiv(w.el, te, text)
-                touched_lines[id(w.el.getparent())] = w.el.getparent()
-        _set_custom(w.el, custom_attr(p))
+                _set_equiv(el, te, text)
+                parent = el.getparent()
+                touched_lines[id(parent)] = parent
+        _set_custom(el, custom_attr(p))
     regions: dict[int, Any] = {}
     for key, line in touched_lines.items():
         if key in virtual:

@@ -73,48 +73,53 @@ def _removed_spans(changes: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _kind_at(spans: list[tuple[int, int, str]], starts: list[int], s: int, e: int) -> str | None:
-    i = bisect_right(starts, s) - 1
-    # removals rarely overlap: a few spans back is far enough to look
-    for rs, re_, kind in reversed(spans[max(0, i - 8):i + 1]):
-        if rs <= s and e <= re_:
-            return kind
-    return None
-
-
 def _trailing_hyphen(raw: str) -> str:
     return raw[-1] if len(raw) > 1 and raw[-1] in HYPHENS else ""
 
 
+#: the plan of every word left as it is: one shared instance (writers only read plans)
+UNCHANGED = WordPlan()
+
+
+def _kinds(removed: list[tuple[int, int, str]], starts: list[int], words: list[Any]) -> dict[int, str]:
+    """Word index -> the kind of the removed region that holds the word whole (of nested
+    regions, the one starting last); found a region at a time, not a word at a time."""
+    out: dict[int, str] = {}
+    for rs, re_, kind in removed:
+        i = max(0, bisect_right(starts, rs) - 1)
+        while i < len(words) and words[i].start < re_:
+            w = words[i]
+            if rs <= w.start and w.end <= re_:
+                out[i] = kind
+            i += 1
+    return out
+
+
 def plan_words(result: Any) -> list[WordPlan]:
-    """One ``WordPlan`` per word of ``result.ocr_document`` (empty for a text input)."""
+    """One ``WordPlan`` per word of ``result.ocr_document`` (empty for a text input). Words
+    left as they are share the read-only ``UNCHANGED``."""
     ocr = result.ocr_document
     spans = result.word_spans
     if ocr is None or spans is None:
         return []
     clean = result.text
     words = ocr.words
+    n = len(words)
     removed = _removed_spans(result.changes)
-    starts = [s[0] for s in removed]
-    plans = [WordPlan() for _ in words]
-    news: list[str] = []
+    kinds = _kinds(removed, [w.start for w in words], words) if removed else {}
+    plans: list[WordPlan] = [UNCHANGED] * n
+    # the clean text of each word (its span may be empty: deleted, or joined into a neighbour)
+    news = [clean[spans[2 * i]:spans[2 * i + 1]] for i in range(n)]
+    for i, kind in kinds.items():
+        plans[i] = WordPlan(kind=kind)
     for i, w in enumerate(words):
-        cs, ce = spans[2 * i], spans[2 * i + 1]
-        news.append(clean[cs:ce])
-        kind = _kind_at(removed, starts, w.start, w.end) if removed else None
-        if kind:
-            plans[i].kind = kind
-    for i, w in enumerate(words):
-        p = plans[i]
-        if p.kind:
-            continue
-        if news[i] != w.text:
-            p.text = news[i]
+        if news[i] != w.text and i not in kinds:
+            plans[i] = WordPlan(text=news[i])
     # joins across a line break: the clean spans of the last word of a line and the first of
     # the next touch, with nothing between them
-    for i in range(len(words) - 1):
+    for i in range(n - 1):
         a, b = words[i], words[i + 1]
-        if a.line == b.line or plans[i].kind or plans[i + 1].kind:
+        if a.line == b.line or i in kinds or i + 1 in kinds:
             continue
         ce_a, cs_b = spans[2 * i + 1], spans[2 * i + 2]
         if ce_a != cs_b:
@@ -130,7 +135,8 @@ def plan_words(result: Any) -> list[WordPlan]:
         if hyphen and first.endswith(hyphen):
             # the hyphen stayed in the joined word ("post-" + "war"): it is the printed hyphen
             first = first[: -len(hyphen)]
-        pa, pb = plans[i], plans[i + 1]
+        plans[i] = pa = WordPlan() if plans[i] is UNCHANGED else plans[i]
+        plans[i + 1] = pb = WordPlan() if plans[i + 1] is UNCHANGED else plans[i + 1]
         pa.joined = pb.joined = joined
         pa.part, pb.part = 1, 2
         pa.hyphen = hyphen
@@ -142,9 +148,9 @@ def plan_words(result: Any) -> list[WordPlan]:
         if not raw:
             continue
         for w in ocr.words_in(raw[0], raw[1]):
-            p = plans[index[w.start]]
+            k = index[w.start]
+            p = plans[k] = WordPlan() if plans[k] is UNCHANGED else plans[k]
             if f["rule"] not in p.flags:
                 p.flags = p.flags + (f["rule"],)
                 p.reasons = p.reasons + (f["reason"],)
     return plans
-

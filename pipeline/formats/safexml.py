@@ -45,9 +45,21 @@ def _parser() -> Any:
                            dtd_validation=False, remove_blank_text=False, remove_comments=False)
 
 
+_UTF8_DECL = "<!ENTITY".encode("utf-8")
+
+
 def check_entities(data: bytes, name: str) -> None:
-    """Refuse a document that declares entities (see the module's note)."""
-    if any(decl in data for decl in _ENTITY_DECLS):
+    """Refuse a document that declares entities (see the module's note). The UTF-16 and
+    UTF-32 spellings hold zero bytes, so a document without any is searched once, not five
+    times.
+
+    >>> check_entities("<!ENTITY".encode("utf-16-le"), "wide.xml")
+    Traceback (most recent call last):
+    ...
+    pipeline.errors.InputError: wide.xml: declares XML entities (<!ENTITY>); refused, since entities can expand without bound or read local files
+    """
+    decls = _ENTITY_DECLS if b"\x00" in data else (_UTF8_DECL,)
+    if any(decl in data for decl in decls):
         raise InputError(f"{name}: declares XML entities (<!ENTITY>); refused, since entities can expand "
                          "without bound or read local files")
 
