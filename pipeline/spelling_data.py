@@ -37,7 +37,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 MISREADS_FILE = "ocr-misreads.txt"
 #: The stage's own data, shipped inside the package (``[tool.setuptools.package-data]``).
@@ -81,6 +81,9 @@ CONFUSIONS: tuple[tuple[str, str, float], ...] = (
     ("ﬁ", "fi", 0.05), ("ﬂ", "fl", 0.05), ("ﬀ", "ff", 0.05), ("ﬃ", "ffi", 0.05), ("ﬄ", "ffl", 0.05),
     ("fi", "ﬁ", 0.05), ("ti", "fi", 0.5), ("fl", "ﬂ", 0.05),
     ("\u00ab", "s", 0.6), ("\u00bb", "w", 0.6), ("«", "s", 0.6),
+    # digits for letter strokes: "011" for "on", "111" for "in" or "m", "lVith" for "With"
+    ("11", "n", 0.3), ("111", "m", 0.35), ("lv", "w", 0.35), ("1v", "w", 0.35),
+    ("l", "h", 0.6),  # an h whose bowl is lost: "tle" for "the"
 )
 
 #: Characters that are never part of an English word: dropping one costs little.
@@ -509,29 +512,38 @@ def lookup(index: Index, key: str, max_ed: int, limit: int = 12) -> list[tuple[s
     >>> [w for w, _ in lookup(load_index(get_lexicon().counts), "definitdon", 1)]
     ['definition']
     """
-    from rapidfuzz.distance import OSA
+    global _extract, _osa
+    if _extract is None:
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
 
-    from rapidfuzz import process
-
+        _extract, _osa = process.extract, OSA.distance
     view = index.deletes
-    keys, ids, words, buckets = view.keys, view.ids, index.words, view.buckets
+    keys, ids, buckets = view.keys, view.ids, view.buckets
     shift = 64 - _BUCKET_BITS
+    crc32, adler32 = zlib.crc32, zlib.adler32
     found: set[int] = set()
     for d in _query_deletes(key, max_ed):
         b = d.encode("utf-8")
-        h = (zlib.crc32(b) << 32) | zlib.adler32(b)
-        lo, hi = buckets[h >> shift], buckets[(h >> shift) + 1]
-        i = bisect_left(keys, h, lo, hi)
+        h = (crc32(b) << 32) | adler32(b)
+        k = h >> shift
+        hi = buckets[k + 1]
+        i = bisect_left(keys, h, buckets[k], hi)
         if i < hi and keys[i] == h:
-            found.update(ids[i : bisect_right(keys, h, i, hi)])
+            found.update(ids[i : bisect_right(keys, h, i + 1, hi)])
     if not found:
         return []
-    cands = list(map(words.__getitem__, found))  # rapidfuzz's cutoff drops the far ones in C
+    words = index.words
+    cands = [words[i] for i in found]  # rapidfuzz's cutoff drops the far ones in C
     counts = index.counts
-    out = [(d, -counts.get(w, 0), w)
-           for w, d, _ in process.extract(key, cands, scorer=OSA.distance, score_cutoff=max_ed, limit=None)]
+    out = [(d, -counts.get(w, 0), w) for w, d, _ in _extract(key, cands, scorer=_osa, score_cutoff=max_ed, limit=None)]
     out.sort()
     return [(w, d) for d, _, w in out[:limit]]
+
+
+#: rapidfuzz's extract and OSA distance, bound at the first lookup
+_extract: Any = None
+_osa: Any = None
 
 
 # ---------------------------------------------------------------------------------------

@@ -376,3 +376,78 @@ def test_fixes_of_later_rounds_compose_with_earlier_ones() -> None:
     assert c.to_first([(4, 5), (5, 8), (9, 10)]) == [(3, 4), None, None]
     c.add("abcd dff g", [(5, 8, d("def"))])  # a fix undone: no edit left there
     assert [(s, e, r) for s, e, r, *_ in c.changes] == [(0, 3, "abcd"), (8, 11, "g")]
+
+
+# -- OCR word confidences -----------------------------------------------------------------
+def _ocr_line(words: list[tuple[str, float]]):
+    """An OCR document of one printed line: (word, Tesseract confidence) pairs."""
+    from pipeline.ocr.model import OcrDocument, PageContent
+
+    line, x = [], 10
+    for w, conf in words:
+        line.append((w, (x, 10, x + 12 * len(w), 40), conf))
+        x += 12 * len(w) + 10
+    ocr = OcrDocument("line")
+    ocr.add_page(PageContent(width=x + 10, height=50, blocks=[[[line]]]))
+    return ocr
+
+
+def _clean_ocr(sentence: str, word: str, conf: float):
+    """The stage on ``sentence`` as OCR, every word read at 96 but ``word`` at ``conf``."""
+    ocr = _ocr_line([(w, conf if w == word else 96.0) for w in sentence.split()])
+    return run_rules(ocr.text, spelling.RULES, ocr=ocr)
+
+
+def test_a_low_confidence_word_is_corrected_more_readily() -> None:
+    sentence = "He said that he bad seen the man at the door."
+    # read with middling confidence, "bad" stands: the context alone is not sure enough
+    assert _clean_ocr(sentence, "bad", 75.0).text.strip() == sentence
+    # the engine itself doubted it: the same context now makes the fix
+    low = _clean_ocr(sentence, "bad", 35.0)
+    assert low.text.strip() == "He said that he had seen the man at the door."
+    assert [c.rule for c in low.changes] == ["spelling.real_word"]
+
+
+def test_a_high_confidence_unknown_word_is_only_flagged() -> None:
+    sentence = "We are reading the rnodern methods of the time."
+    sure = _clean_ocr(sentence, "rnodern", 97.0)
+    assert sure.text.strip() == sentence and not sure.changes
+    assert [(f.text, f.suggestions[0]) for f in sure.flags] == [("rnodern", "modern")]
+    assert "high OCR confidence" in sure.flags[0].reason
+    doubted = _clean_ocr(sentence, "rnodern", 70.0)
+    assert doubted.text.strip() == "We are reading the modern methods of the time." and not doubted.flags
+
+
+def test_confidences_follow_the_text_the_stage_gets() -> None:
+    """The spans map through the raw text: a word after a fix keeps its own confidence."""
+    ocr = _ocr_line([("Tbe", 96.0), ("rnodern", 40.0), ("house", 96.0), ("he", 96.0), ("bad", 30.0), ("seen.", 96.0)])
+    doc = run_rules(ocr.text, spelling.RULES, ocr=ocr)
+    assert doc.text.strip() == "The modern house he had seen."
+    assert not doc.flags
+
+
+# -- the collection vocabulary -----------------------------------------------------------
+def test_collection_vocabulary_command_writes_the_books_own_words(tmp_path: Path) -> None:
+    """`python -m pipeline.spelling_data collect` reads a batch of pages and writes the words
+    the lexicon lacks that many of them use (the book's names), not its misreads."""
+    import subprocess
+    import sys
+
+    pages = tmp_path / "book"
+    pages.mkdir()
+    for k in range(4):
+        (pages / f"p{k}.txt").write_text(
+            f"Page {k}. Babikian spoke to tbe Vali at Adana; the the the the the the the the the the "
+            f"the the the the the the the the the the the. Zeitounlis came {'once' if k else 'rnodern'}.\n",
+            encoding="utf-8")
+    out = tmp_path / "collection.txt"
+    run = subprocess.run([sys.executable, "-m", "pipeline.spelling_data", "collect", str(pages), "-o", str(out)],
+                         capture_output=True, text=True, check=True)
+    assert "from 4 files" in run.stdout
+    words = [ln.split("#")[0].strip() for ln in out.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    assert "babikian" in words and "zeitounlis" in words
+    assert "tbe" not in words and "rnodern" not in words  # a misread, and a word of one page only
+    # written to dictionaries/, the book's own words are then never changed
+    doc = run_rules("Then Babikian and the Zeitounlis went.", spelling.RULES,
+                    from_mapping({"dictionaries": [str(out)]}))
+    assert doc.text == "Then Babikian and the Zeitounlis went." and not doc.changes

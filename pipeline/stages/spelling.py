@@ -44,10 +44,21 @@ language is near, and the document counts it notes as it reads them; it is kept 
 those are the same.
 
 Protected, never changed: words in the lexicon or the user's lists (except rule 6), words
-the document itself uses again (unless the page's habits say otherwise), capitalised words
-inside a sentence, acronyms, Roman numerals, numbers, chemical formulae and other mixes of
-capitals and digits, words with accents and words near other languages' function words,
-code and URLs, words before ``[sic]``, and anything in a fragment, table or page furniture.
+the document itself uses again (unless the page's habits say otherwise, or, on a noisy page,
+one cheap confusion makes them one of the commonest words: "waa", "publio" twice),
+capitalised words inside a sentence (unless of four letters or more, used once, and one
+cheap confusion from a common word, read surely: "Inspeotor"), acronyms, Roman numerals,
+numbers (not "011", which no number is), chemical formulae and other mixes of capitals and
+digits, words with accents and words near two signs of another language (its function
+words, accented words), code and URLs, words before ``[sic]``, and anything in a fragment,
+table or page furniture.
+
+OCR word confidences: where the OCR stage gave them (``ctx.doc.ocr``), a word the engine
+read below ``low_confidence`` is corrected more readily (``low_boost`` off every margin), an
+unknown word read at ``high_confidence`` or above is only flagged with its suggestions, and
+a known word read that surely is never taken for another. The known-misreads lists are
+trusted whatever the confidence. (Cleaning the output again as plain text has no
+confidences: a word flagged only for its confidence may then be fixed.)
 """
 from __future__ import annotations
 
@@ -88,17 +99,25 @@ class Settings:
     real_words:       run ``spelling.real_word``
     oov_share:        log10 of the share of running words that are right but missing from
                       the lexicon (names aside): the prior of keeping an unknown word
+    low_confidence:   where the OCR stage gave word confidences (0-100, Tesseract's): a word
+                      read below this is corrected more readily ...
+    low_boost:        ... by this many log10 odds off every margin it must clear
+    high_confidence:  and an unknown word read at or above this is only flagged, a known
+                      one never read as another
     """
 
     safe_margin: float = 1.5
     unsafe_margin: float = 1.0
     runner_up_margin: float = 1.0
-    real_word_margin: float = 2.0
+    real_word_margin: float = 1.5
     channel_weight: float = 4.0
     max_cost: float = 2.0
     flag_damaged: bool = True
     real_words: bool = True
     oov_share: float = -1.5
+    low_confidence: float = 60.0
+    low_boost: float = 1.0
+    high_confidence: float = 95.0
 
 
 # -- tokens ---------------------------------------------------------------------------------
@@ -168,6 +187,9 @@ _FOREIGN = frozenset(
 )  # (not "per", "non", "con", "cum", "ad", "ex", "den": English uses them too: "per cent")
 #: one-letter words English has
 _ONE_LETTER = frozenset({"a", "i", "o"})
+#: lone small letters an engine leaves for a small word ("m" for "in"), judged between two
+#: known words (other stray letters are mostly debris, or a variable: "n", "k")
+_LONE_LETTERS = frozenset("m")
 
 
 #: how far a decision reads around its word: the word before and after it (their gaps and
@@ -192,7 +214,13 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> tuple[array, 
         end = len(text)
     flat = array("l", chain.from_iterable(map(_SPAN, _WORD.finditer(text, start, end))))
     starts, ends = flat[0::2], flat[1::2]
-    lows = [intern(text[s:e].lower()) for s, e in zip(starts, ends)]
+    seg = text[start:end]
+    low = seg.lower()
+    if len(low) == len(seg) and "\u03a3" not in seg:
+        # every letter lowered alone (none grows; no capital sigma, which lowers by context)
+        lows = [intern(low[s - start : e - start]) for s, e in zip(starts, ends)]
+    else:
+        lows = [intern(text[s:e].lower()) for s, e in zip(starts, ends)]
     if "\u2019" in text:
         lows = [intern(w.replace("\u2019", "'")) if "\u2019" in w else w for w in lows]
     return starts, ends, lows
@@ -230,23 +258,34 @@ def _starts_sentence(gap: str, prev_low: str) -> bool:
     return False
 
 
+#: "VVhat": a capital W broken in two
+_TWO_CAPS = re.compile(r"^VV[a-z]")
+
+
 def _looks_damaged(w: str) -> bool:
-    """Digits or a backslash among letters, or a capital after small letters: misread.
+    """Digits or a backslash among letters, a capital after small letters, or a W read as
+    "VV": misread.
 
     >>> [_looks_damaged(w) for w in ("bro1ught", "\\\\Ve", "specLalizations", "McDonald", "1st", "H2SO4")]
     [True, True, True, False, False, False]
+    >>> [_looks_damaged(w) for w in ("VVhat", "IGpair", "TVs", "IOUs", "MacLeod")]
+    [True, False, False, False, False]
     """
-    letters = sum(ch.isalpha() for ch in w)
+    letters = sum(map(str.isalpha, w))
     if letters < 2:
         return False
     if "\\" in w:
         return True
     if _DIGIT.search(w):
         return not _NUMBERISH.match(w) and not w[0].isdigit() and sum(c.isupper() for c in w) < 2
+    if _TWO_CAPS.match(w):
+        return True
     return w[0].islower() and re.search(r"[a-z][A-Z]", w) is not None
 
 
 _TO_LAST_SPACE = re.compile(r"(?s).*\s")
+#: a word with one stray mark before or after it
+_STRAY_MARK = re.compile(r"^(?:[*%~^|#]+[^\W\d_]{2,}[.,;:]?|[^\W\d_]{2,}[*%~^|#]+)$")
 _NON_SPACE_RUN = re.compile(r"\S{0,80}")
 
 
@@ -258,6 +297,8 @@ def _code_chunk(text: str, start: int, end: int) -> bool:
     s = m.end() if m else lo
     e = _NON_SPACE_RUN.match(text, end).end()
     chunk = text[s:e].strip(".,;:!?\"'()[]\u201c\u201d\u2018\u2019")
+    if _STRAY_MARK.match(chunk):
+        return False  # one stray mark glued to a word ("*vhs", "%rnd", "word*"): debris, not code
     return _CODEY.search(chunk) is not None
 
 
@@ -499,6 +540,8 @@ class View:
                  counts: "Counter[str]", skip: list[tuple[int, int]], prev: "View | None" = None) -> None:
         self.P, self.lang = P, P.lang
         self.text, self.starts, self.ends, self.lows, self.counts, self.skip = text, starts, ends, lows, counts, skip
+        #: spans of words the OCR read with low and with high confidence (empty for text)
+        self.conf: tuple[list[tuple[int, int]], list[tuple[int, int]]] = prev.conf if prev is not None else ([], [])
         self.n = max(1, len(lows))
         #: the document size for its own word shares, in powers of two: a fix that adds or
         #: removes a word rarely moves it
@@ -653,25 +696,25 @@ class View:
                 break
             k = memo.get("\3" + w)
             if k is None:
-                k = memo["\3" + w] = 2 if w in _FOREIGN else (1 if _ACCENTED.search(w) else 0)
-            if k:
-                if k == 2:
-                    r = True
-                    break
-                n += 1
+                k = memo["\3" + w] = 1 if w in _FOREIGN or _ACCENTED.search(w) else 0
+            n += k
+        # one other language's function word alone is mostly debris of a noisy page ("lo",
+        # "und") or a Latin tag ("et al."): two such signs (or accented words) it takes
         r = r or n >= 2
         if reach == _FOREIGN_REACH:
             self._foreign[i] = r
         return r
 
     def in_skip(self, s: int, e: int) -> bool:
-        skip = self.skip
-        if not skip:
-            return False
-        k = bisect_right(skip, (s, 1 << 62))
-        if k and skip[k - 1][1] > s:
-            return True
-        return k < len(skip) and skip[k][0] < e
+        return _overlaps(self.skip, s, e)
+
+    def confidence(self, s: int, e: int) -> int:
+        """-1: the OCR read the word at [s, e) with low confidence; 1: with high; 0: it
+        gave none (a text input) or a middling one."""
+        low, high = self.conf
+        if not (low or high):
+            return 0
+        return -1 if _overlaps(low, s, e) else (1 if _overlaps(high, s, e) else 0)
 
     def window(self, i: int, j: int, foreign: bool = False) -> tuple:
         """Everything a decision on words i..j reads from the text (see ``_SIC_REACH``), as
@@ -686,7 +729,7 @@ class View:
         a = min(lo, m.end() - 1 if m else max(0, si - 80))
         b = min(len(text), max(hi, _NON_SPACE_RUN.match(text, ej).end() + 1, ej + _SIC_REACH))
         return (text, a, b, si - a, b - a, j - i, i > 0, j < last, self.in_skip(si, ej),
-                foreign and self.foreign_near(i))
+                foreign and self.foreign_near(i), self.confidence(si, ej))
 
     # -- the next version ------------------------------------------------------------------
     def apply(self, edits: list[tuple[int, int, str]]) -> "View":
@@ -749,11 +792,23 @@ class View:
         _extend_shifted(new_ends, ends[ti:], shift)
         new_lows.extend(lows[ti:])
         view = View(self.P, new, new_starts, new_ends, new_lows, counts, _shift_spans(self.skip, edits), self)
+        if self.conf[0] or self.conf[1]:
+            view.conf = (_shift_spans(self.conf[0], edits), _shift_spans(self.conf[1], edits))
         view.changed = changed
         view.moved = {w for w in moved if counts.get(w, 0) != self.counts.get(w, 0)}
         lang = self.lang
         view.bad = self.bad + sum(_bad_class(lang, w) * (counts.get(w, 0) - self.counts.get(w, 0)) for w in view.moved)
         return view
+
+
+def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    """One of the sorted, disjoint ``spans`` overlaps [s, e)."""
+    if not spans:
+        return False
+    k = bisect_right(spans, (s, 1 << 62))
+    if k and spans[k - 1][1] > s:
+        return True
+    return k < len(spans) and spans[k][0] < e
 
 
 def _extend_shifted(out: array, part: array, shift: int) -> None:
@@ -794,6 +849,8 @@ _HARD_PROTECTION = frozenset({
 _ELISION = re.compile(r"(?i)^[a-z]'[a-z]")
 _APOSTROPHE_CAPITAL = re.compile(r"['\u2019][A-Z]")
 _TRAILING_DIGITS = re.compile(r"\d+$")
+#: "01", "011": a number never starts with a nought; a small word of o, l, i and n strokes
+_ZERO_WORD = re.compile(r"^0[01]{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -834,6 +891,8 @@ def _shape(lang: Lang, w: str, low: str) -> _Shape:
         early = "a protected word (dictionaries/)"
     elif w in lang.misreads or low in lang.misreads:
         early = "listed in the misreads file"
+    elif _ZERO_WORD.match(w):
+        early = None
     elif not letters:
         early = "a number"
     elif _NUMBERISH.match(w) or (digits and len(letters) < 2 and not _digit_misread(low)):
@@ -849,7 +908,8 @@ def _shape(lang: Lang, w: str, low: str) -> _Shape:
     elif _NON_ASCII_LETTER.search(w):
         early = "not English (accented letters)"
     late = ("not English (elision) or a code"
-            if _ELISION.match(low) or (digits and len(w) <= 3 and not _digit_misread(low)) else None)
+            if _ELISION.match(low) or (digits and len(w) <= 3 and not _digit_misread(low) and not _ZERO_WORD.match(w))
+            else None)
     sh = _Shape(
         early, late,
         bool(letters) and len(letters) <= 4 and not damaged and low not in lang.misreads,
@@ -862,6 +922,12 @@ def _shape(lang: Lang, w: str, low: str) -> _Shape:
         lang.known_memo.clear()
     lang.known_memo[key] = sh  # type: ignore[index]
     return sh
+
+
+_NAME_INSIDE = "a capitalised word inside a sentence (a name)"
+#: how cheap the confusion, how common the word, and by how much more sure, for a
+#: capitalised word inside a sentence to be read as another
+_NAME_COST, _NAME_COUNT, _NAME_MARGIN, _NAME_LEN = 0.7, 1_000_000, 1.0, 4
 
 
 def protection(t: Tok, text: str, lang: Lang, skipped: bool = False) -> str | None:
@@ -893,7 +959,7 @@ def protection(t: Tok, text: str, lang: Lang, skipped: bool = False) -> str | No
     if sh.ihave:
         return None
     if sh.capitalised and not t.sentence_start:
-        return "a capitalised word inside a sentence (a name)"
+        return _NAME_INSIDE
     return None
 
 
@@ -905,11 +971,15 @@ def restore_case(token: str, word: str) -> str:
     ('The', 'WHY', 'special')
     >>> restore_case("COUNTnY", "country")  # capitals with one misread small letter
     'COUNTRY'
+    >>> restore_case("lVith", "with")
+    'With'
     """
     letters = [c for c in token if c.isalpha()]
     if not letters:
         return word
-    first_upper = letters[0].isupper()
+    # "lVith": a capital W read as "lV"; the capital it stands for starts the word
+    first_upper = letters[0].isupper() or (len(letters) > 2 and letters[0] == "l" and letters[1].isupper()
+                                           and "".join(letters[2:]).islower())
     uppers = sum(c.isupper() for c in letters)
     if (uppers == len(letters) and len(letters) >= 2) or (first_upper and len(letters) >= 4 and uppers >= len(letters) - 1):
         return word.upper()
@@ -1196,10 +1266,11 @@ def _lex_candidates(lang: Lang, key: str) -> dict[str, tuple[float, bool]]:
 
     out = {}
     damaged = _looks_damaged(key) or "\\" in key or _DIGIT.search(key) is not None
+    counts, user = lang.counts, lang.user
     for v, c in confusion_variants(key, 1.2, 2 if damaged else 1).items():
-        if lang.lex_word(v):
+        if (v in counts or v in user) and (len(v) > 1 or v in _ONE_LETTER):  # lang.lex_word, inlined
             out[v] = (c, True)
-    if key[0].isdigit():
+    if key[0].isdigit() and not _ZERO_WORD.match(key):
         # a digit glued before a word is mostly a footnote mark: read the digits as letters
         # ("81ve" -> "give"), never drop them
         out = {v: c for v, c in out.items() if len(v) == len(key)}
@@ -1391,6 +1462,7 @@ def _cased(token: str, words: tuple[str, ...]) -> str:
 #: words a large lexicon lacks (names, terms, derivations) are long, and an engine's cheap
 #: confusions make short non-words all the time ("ber" for "her", "oi" for "of")
 _SHORT = {2: -1.5, 3: -1.5}
+_FOUR_LETTERS = 0.8
 
 
 def _unknown_prior(lang: Lang, key: str) -> float:
@@ -1426,7 +1498,7 @@ _RANK = {"safe": 3, "unsafe": 2, "suggest": 1}
 _CASE_RUN = re.compile(r"^([A-Za-z][a-z]{1,3})([A-Z](?:[a-z]+(?:['\u2019][a-z]+)?)?)$")
 
 
-def decide_unknown(V: View, t: Tok) -> Decision | None:
+def decide_unknown(V: View, t: Tok, name: bool = False) -> Decision | None:
     """The best reading of the unknown word ``t``, if one is clearly better than keeping it.
 
     A word the document repeats is taken as its own (a name, a term, an old spelling) unless
@@ -1436,8 +1508,8 @@ def decide_unknown(V: View, t: Tok) -> Decision | None:
     ever adds a fix: it is taken when it is surer than the first, so a run that learned
     less (a second run, which finds nothing to learn) is never bolder.
     """
-    d = _decide_unknown(V, t, False)
-    if V.P.learned and V.at_least(t.low, 2):
+    d = _decide_unknown(V, t, False, name)
+    if V.P.learned and V.at_least(t.low, 2) and not name:
         d2 = _decide_unknown(V, t, True)
         if d2 is not None and _RANK[d2.safety] > (_RANK[d.safety] if d is not None else 0):
             return d2
@@ -1453,13 +1525,39 @@ def _habitual(V: View, key: str, c: str) -> bool:
     return all(learned.get(p, 0) >= 2 for p in _weighted(key, c)[2])
 
 
-def _decide_unknown(V: View, t: Tok, habits: bool) -> Decision | None:
+#: a page with at least this share of misread-looking words repeats its misreads too
+_NOISY = 0.05
+
+
+def _name_candidates(lang: Lang, key: str) -> dict[str, tuple[float, bool]]:
+    """The only readings a capitalised word inside a sentence may take: common words one
+    cheap OCR confusion away (no index lookup: most such words are names, and stay).
+
+    >>> _name_candidates(_demo_state().lang, "inspeotor")
+    {'inspector': (0.5, True)}
+    """
+    return {v: (c, True) for v, c in confusion_variants(key, _NAME_COST, 1).items()
+            if lang.lex_word(v) and lang.lex_count(v) >= _NAME_COUNT}
+
+
+def _noisy_repeat(V: View, cost: float, c: str) -> bool:
+    """On a noisy page the engine repeats its misreads ("waa", "publio" twice): a repeated
+    unknown word one cheap confusion from one of the commonest words is read as that word
+    (names and terms are rarely that close to "was" or "public")."""
+    return cost <= 0.6 and V.P.err >= _NOISY and V.lang.lex_count(c) >= _COMMON // 5
+
+
+def _decide_unknown(V: View, t: Tok, habits: bool, name: bool = False) -> Decision | None:
     P = V.P
     s = P.settings
     lang = V.lang
     key = t.low
     damaged = _looks_damaged(t.text)
-    recurring = V.at_least(key, 2)
+    # a word the document repeats is its own (a name, a term, an old spelling); a plainly
+    # damaged one ("\\Vould", "bro1ught") is a misread however often the engine makes it
+    recurring = not damaged and V.at_least(key, 2)
+    if name and (recurring or len(key) < _NAME_LEN):
+        return None  # a name the document repeats, or a short one: its own
     if len(key) <= 2 and not (t.left and t.right and lang.known(t.left) and lang.known(t.right)):
         return None  # a two-letter scrap is read only between two words that speak for it
     m = _CASE_RUN.match(t.text)
@@ -1468,7 +1566,7 @@ def _decide_unknown(V: View, t: Tok, habits: bool) -> Decision | None:
         a, b = m.group(1), m.group(2)
         return Decision("merged", f"{a} {b}", f"'{t.text}' is '{a}' and '{b}' run together (a capital after a small "
                         "word)", 0.99, "safe", (f"{a} {b}",))
-    cands = candidates(V, key)
+    cands = _name_candidates(lang, key) if name else candidates(V, key)
     split_cands = []
     if not recurring and ((not damaged and t.text[0].islower()) or t.text[:1] == "I") and (t.left or t.right):
         split_cands = splits(lang, key)  # words run together, read only beside another word
@@ -1481,12 +1579,15 @@ def _decide_unknown(V: View, t: Tok, habits: bool) -> Decision | None:
     w = s.channel_weight
     pr = V.prior(t.right) if t.right is not None else None
     for c, (cost, conf_only) in cands.items():
+        if name and not (conf_only and cost <= _NAME_COST and lang.lex_count(c) >= _NAME_COUNT):
+            continue
         if recurring:
             # a word the document repeats is its own, unless OCR confusions alone turn it
             # into a word the document uses far more often
             if not (conf_only and cost <= 1.0):
                 continue
-            if not (V.at_least(c, max(3, 3 * V.count(key))) or (habits and _habitual(V, key, c))):
+            if not (V.at_least(c, max(3, 3 * V.count(key))) or (habits and _habitual(V, key, c))
+                    or _noisy_repeat(V, cost, c)):
                 continue
         if title and lang.lex_count(c) < 1_000_000 and not V.at_least(c, 1):
             continue  # a capitalised word (a name, perhaps) becomes only a common word
@@ -1509,6 +1610,15 @@ def _decide_unknown(V: View, t: Tok, habits: bool) -> Decision | None:
     m_keep, m_second = best[0] - keep, best[0] - second
     # every edit beyond a first one that is not an OCR confusion asks for more evidence
     extra = 2.0 * max(0.0, best[2] - 1.0) if best[3] == "nonword" else 0.0
+    read = V.confidence(t.start, t.end)
+    if read < 0:
+        extra -= s.low_boost  # the engine itself doubted this word
+    if name:
+        extra += _NAME_MARGIN
+    if len(key) == 4 and best[3] != "merged":
+        # four letters have many near words and many right ones the lexicon lacks
+        # (abbreviations, terms, foreign words): a crowded neighbourhood asks for more
+        extra += _FOUR_LETTERS
     sure = m_keep - extra
     if not (sure >= s.unsafe_margin or (damaged and s.flag_damaged and sure > 0)):
         return None
@@ -1519,6 +1629,12 @@ def _decide_unknown(V: View, t: Tok, habits: bool) -> Decision | None:
     alt = f"; next best '{' '.join(hyps[1][1])}' by 10^{m_second:.1f}" if len(hyps) > 1 else ""
     reason = (f"'{t.text}' is not a word; '{' '.join(best[1])}' ({how}, distance {best[2]:.2f}) "
               f"beats keeping it by 10^{m_keep:.1f}{alt}")
+    if name and not (sure >= s.safe_margin and m_second >= s.runner_up_margin):
+        return None  # only a sure reading of a name, never a flag
+    if read > 0:
+        # the engine was sure of what it read: mostly a right word the lexicon lacks
+        return Decision(best[3], repl, reason + " (read with high OCR confidence: flagged only)", conf, "suggest",
+                        ranked, True)
     if sure >= s.safe_margin and m_second >= s.runner_up_margin:
         return Decision(best[3], repl, reason, conf, "safe", ranked)
     if sure >= s.unsafe_margin and m_second >= s.runner_up_margin / 2:
@@ -1553,18 +1669,53 @@ def judge_unknown(V: View, i: int) -> Decision | None:
     if stem is None:
         return None
     t = V.tok(i)
+    if low == "0":
+        return _vocative_o(V, t, i)
     if stem != low:
         # judge the word without its clitic ("prisoncr's" -> "prisoner's")
         cut = len(low) - len(stem)
         t = Tok(t.start, t.end - cut, t.text[:-cut], stem, t.left, t.right, t.sentence_start, t.prev_word)
-    if V.foreign_near(i) or protection(t, V.text, lang, V.in_skip(t.start, t.end)):
+    if V.foreign_near(i):
         return None
-    d = decide_unknown(V, t)
+    why = protection(t, V.text, lang, V.in_skip(t.start, t.end))
+    if why is not None and why != _NAME_INSIDE:
+        return None
+    # a capitalised word inside a sentence is mostly a name: read only as a common word
+    # one cheap OCR confusion away, and surely ("Inspeotor" is "Inspector")
+    d = decide_unknown(V, t, why is not None)
     if d is not None and t.end != V.ends[i]:
         clitic = V.text[t.end : V.ends[i]]
         d.replacement += clitic
         d.suggestions = tuple(x + clitic for x in d.suggestions)
     return d
+
+
+#: a lone nought after a comma, a semicolon, an exclamation or an opening quote, before a
+#: capitalised word: the vocative "O" ("so far, 0 King", "“0 Lord"); after a full stop it
+#: is as often debris
+_VOCATIVE_BEFORE = re.compile(r"(?:[,;!]\s|[\u201c\u2018\"']\s?)$")
+
+
+def _vocative_o(V: View, t: Tok, i: int) -> Decision | None:
+    """The decision on a lone "0": the vocative "O" misread as a nought, or None.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(ocr_confusion, "You have heard me so far, 0 King. Know this.")
+    'You have heard me so far, O King. Know this.'
+    >>> try_rule(ocr_confusion, "It fell to 0 and then rose to 10, 0 Fahrenheit aside.")
+    'It fell to 0 and then rose to 10, 0 Fahrenheit aside.'
+    """
+    if "confusion" not in V.P.kinds or i + 1 >= len(V.lows) or V.in_skip(t.start, t.end):
+        return None
+    text = V.text
+    nxt = text[V.starts[i + 1] : V.ends[i + 1]]
+    if text[t.end : V.starts[i + 1]] != " " or not (nxt[:1].isupper() and nxt.isalpha()):
+        return None
+    before = text[max(0, t.start - 3) : t.start]
+    if not _VOCATIVE_BEFORE.search(before) or _DIGIT.search(text, max(0, t.start - 4), t.start):
+        return None
+    return Decision("confusion", "O", "'0' alone before a capitalised word, after a pause: the vocative 'O' "
+                    "misread as a nought", 0.99, "safe", ("O",))
 
 
 _RIVAL_COST = 0.6  # the confusion a known word may be a misreading by
@@ -1636,6 +1787,9 @@ def decide_real_word(V: View, i: int) -> Decision | None:
         return None  # a short word needs both neighbours ("oh!" is not "on!")
     if protection(t, V.text, lang, V.in_skip(t.start, t.end)) or V.foreign_near(i):
         return None
+    read = V.confidence(t.start, t.end)
+    if read > 0:
+        return None  # a known word the engine read with high confidence stands
     # the lexicon's frequencies, not the document's: a misread the engine repeats
     # ("tho" for "the" all through a page) must not vote for itself
     lex_prior = lang.lex_prior
@@ -1657,6 +1811,8 @@ def decide_real_word(V: View, i: int) -> Decision | None:
     need = s.real_word_margin + (0.0 if t.left is not None and t.right is not None else 1.0)
     if V.own_spelling(low, rivals):
         need += 3.0  # the document's own spelling, perhaps: "shew" all through, "show" rare
+    if read < 0:
+        need -= s.low_boost
     if margin < need:
         return None
     reason = (f"'{t.text}' between '{t.left}' and '{t.right}' reads as '{best[1]}' (OCR confusion, "
@@ -1760,13 +1916,35 @@ def _skip_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
     return out
 
 
+def ocr_confidence_spans(V: View, ctx: Context) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The spans of the words of ``V`` (the text as the stage got it) that the OCR read with
+    low and with high confidence (the lowest of the OCR words a word comes from); empty
+    for a text input."""
+    ocr = ctx.doc.ocr
+    low: list[tuple[int, int]] = []
+    high: list[tuple[int, int]] = []
+    if ocr is None or not ocr.words:
+        return low, high
+    s = V.lang.settings
+    raw_span, words_in = ctx.doc.raw_span, ocr.words_in
+    for a, b in zip(V.starts, V.ends):
+        words = words_in(*raw_span(a, b))
+        if words:
+            c = min(w.conf for w in words)
+            if c < s.low_confidence:
+                low.append((a, b))
+            elif c >= s.high_confidence:
+                high.append((a, b))
+    return low, high
+
+
 def _lang_class(lang: Lang, w: str) -> int:
     """1: an unknown word; 2: a known word a common word may have been misread as; 4: in the
     known-misreads list (bits, memoised per language)."""
     c = lang.known_memo.get("\0" + w)  # type: ignore[assignment]
     if c is None:
         c = 0
-        if len(w) >= 2 and not lang.known(w):
+        if (len(w) >= 2 or w == "0" or w in _LONE_LETTERS) and not lang.known(w):
             c |= 1
         elif _confusable(lang, w):
             c |= 2
@@ -1801,8 +1979,26 @@ def _touched(reads: tuple, moved: set[str]) -> bool:
     return False
 
 
-def _same_window(a: tuple | None, b: tuple) -> bool:
-    return a is not None and a[3:] == b[3:] and a[0][a[1] : a[2]] == b[0][b[1] : b[2]]
+def _same_window(a: "tuple | _Window | None", b: tuple) -> bool:
+    if a is None:
+        return False
+    if isinstance(a, _Window):
+        a = a.get()
+    return a[3:] == b[3:] and a[0][a[1] : a[2]] == b[0][b[1] : b[2]]
+
+
+class _Window:
+    """A decision's window (:meth:`View.window`), taken only if a later round asks: most
+    items are never near a change, and their windows are never compared. A view does not
+    change once judged, so the window taken later is the one it had."""
+
+    __slots__ = ("V", "i", "j", "foreign")
+
+    def __init__(self, V: View, i: int, j: int, foreign: bool) -> None:
+        self.V, self.i, self.j, self.foreign = V, i, j, foreign
+
+    def get(self) -> tuple:
+        return self.V.window(self.i, self.j, self.foreign)
 
 
 #: an item is a decision the plan keeps for a word (a pair of words for "s") of the current
@@ -1816,10 +2012,14 @@ def _judge(V: View, tag: str, i: int, old: list | None) -> list:
     what it read are the same, else judged afresh."""
     if tag == "m":
         return [tag, i, decide_misread(V, i), (), None]
-    key = V.window(i, i + 1 if tag == "s" else i, tag != "s")
-    if old is not None and _same_window(old[4], key) and V.still(old[3]):
-        old[1] = i
-        return old
+    j = i + 1 if tag == "s" else i
+    if old is not None:
+        key: "tuple | _Window" = V.window(i, j, tag != "s")
+        if _same_window(old[4], key) and V.still(old[3]):  # type: ignore[arg-type]
+            old[1] = i
+            return old
+    else:
+        key = _Window(V, i, j, tag != "s")
     fn = judge_unknown if tag == "u" else decide_split if tag == "s" else decide_real_word
     V.reads = []
     try:
@@ -2188,6 +2388,7 @@ def make_plan(text: str, ctx: Context) -> Plan:
         kinds -= {"realword"}
     P = Params(lang, kinds, ctx.config.unsafe_fixes, 0.005)
     V = View.full(P, text, _skip_spans(text, ctx))
+    V.conf = ocr_confidence_spans(V, ctx)
     P.set_err(error_rate(V))
     composer = _Composer(text)
     items: _Items | None = None
