@@ -16,7 +16,7 @@
 MB = 10^6 bytes of UTF-8 input; memory in MiB (2^20 bytes). The test input: every distinct
 OCR text of benchdata (pairs/*.ocr.txt and chapters/*.ocr.txt, ~0.9 MB), each a page (form
 feeds between them), repeated in a new shuffled order until the size is reached. Results go to
-bench/out/speed.json.
+bench/out/speed.json. `--ignore spelling` times the other text stages alone (issue 6's measure).
 """
 from __future__ import annotations
 
@@ -216,7 +216,12 @@ def main() -> None:
     ap.add_argument("--skip-mem", action="store_true", help="skip the peak-memory runs")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for any one run (default 300)")
     ap.add_argument("--out", default=str(C.OUT / "speed.json"), help="JSON report (default: bench/out/speed.json)")
+    ap.add_argument("--ignore", default="", metavar="PREFIXES",
+                    help="rule-id prefixes not to run, comma-separated (e.g. 'spelling' to time the other "
+                         "text stages alone); passed to clean() and to every `ocrmend clean` run")
     args = ap.parse_args()
+    ignore = [p.strip() for p in args.ignore.split(",") if p.strip()]
+    cli_ignore = ["--ignore", ",".join(ignore)] if ignore else []
 
     bd = C.benchdata(args.benchdata)
     out_path = Path(args.out).resolve()
@@ -225,6 +230,7 @@ def main() -> None:
     state["cpus"] = os.cpu_count()
     state["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]
     state["command"] = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    state["ignored_rules"] = ignore
     R: dict[str, Any] = {"state": state, "goals": GOALS}
     script = C.console_script()
     R["console_script"] = script
@@ -232,8 +238,11 @@ def main() -> None:
 
     try:
         from pipeline import clean, load_config
+        from pipeline.config import from_mapping
 
         config = load_config()
+        if ignore:
+            config = from_mapping({"ignore": [*config.ignore, *ignore]}, config)
     except Exception as exc:
         sys.exit(f"cannot load the pipeline: {type(exc).__name__}: {exc}")
 
@@ -298,8 +307,8 @@ def main() -> None:
             src.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, src)
             log(f"ocrmend clean {name} x{args.cli_runs}")
-            r = wall_runs([*script, "clean", str(src), "-o", str(tmp / "out"), "-q"], args.cli_runs, args.timeout,
-                          C.REPO)
+            r = wall_runs([*script, "clean", str(src), "-o", str(tmp / "out"), "-q", *cli_ignore], args.cli_runs,
+                          args.timeout, C.REPO)
             r["bytes"] = src.stat().st_size
             R["small_files"][name] = r
 
@@ -310,14 +319,16 @@ def main() -> None:
             mem_in.write_text(build_corpus(bd, int(args.mem_mb * MB), seed=1), encoding="utf-8")
             R["memory"] = {"bytes": mem_in.stat().st_size}
             log(f"peak RSS: ocrmend clean on {args.mem_mb:g} MB")
-            R["memory"]["cli"] = peak_rss([*script, "clean", str(mem_in), "-o", str(tmp / "memout"), "-q"],
+            R["memory"]["cli"] = peak_rss([*script, "clean", str(mem_in), "-o", str(tmp / "memout"), "-q", *cli_ignore],
                                           args.timeout, C.REPO)
             # the API-only run is a comparison, not a goal: skip it when the CLI run was slow, to
             # keep the whole bench within minutes
             if R["memory"]["cli"].get("wall_s", float("inf")) <= 90:
                 log(f"peak RSS: pipeline.clean() on {args.mem_mb:g} MB")
-                code = "import sys; from pathlib import Path; from pipeline import clean; clean(Path(sys.argv[1]))"
-                R["memory"]["api"] = peak_rss([sys.executable, "-c", code, str(mem_in)], args.timeout, C.REPO)
+                code = ("import sys; from pathlib import Path; from pipeline import clean; "
+                        "clean(Path(sys.argv[1]), ignore=tuple(filter(None, sys.argv[2].split(','))))")
+                R["memory"]["api"] = peak_rss([sys.executable, "-c", code, str(mem_in), ",".join(ignore)], args.timeout,
+                                              C.REPO)
             else:
                 R["memory"]["api_skipped"] = "the CLI run took over 90 s"
     state["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

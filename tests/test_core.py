@@ -1,5 +1,5 @@
 """The edit machinery: the runner, the offset map, stable ids, blocks and replay."""
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -151,8 +151,11 @@ def test_offset_map_reads_like_the_dense_map_it_stands_for(case) -> None:
         runs.replace(spans)
         assert list(runs) == dense and len(runs) == len(dense)
         assert [runs[i] for i in range(len(dense))] == dense
+        assert runs.many(range(len(dense))) == dense  # the batch lookup the runner uses
         for raw_pos in range(n + 2):
             assert runs.first_at_least(raw_pos) == bisect_left(dense, raw_pos)
+            # every position that comes from exactly this raw offset (layout follows lines so)
+            assert runs.positions_of(raw_pos) == (bisect_left(dense, raw_pos), bisect_right(dense, raw_pos))
 
 
 def test_outputs_get_the_mode_of_an_ordinary_new_file(tmp_path) -> None:

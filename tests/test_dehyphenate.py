@@ -152,3 +152,31 @@ def test_stable_and_replayable_on_ocr_like_text(text):
     assert replay(once.raw, once.changes_jsonl()) == once.text
     twice = clean(once.text, select=("dehyphenate",))
     assert twice.changes == [], [(c["before"], c["after"], c["reason"]) for c in twice.changes]
+
+
+# -- the vocabulary, updated rather than counted again -------------------------------------------
+_VOCAB_TOKENS = st.sampled_from(
+    ["self", "evident", "self-evident", "self‐made", "made", "illusions", "illusion's", "step-mother",
+     "mother", "re-enter", "reenter", "entered", "co-op-era", "long-term", "term"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VOCAB_TOKENS, max_size=20), st.lists(_VOCAB_TOKENS, max_size=6), st.lists(_VOCAB_TOKENS, max_size=6))
+def test_changed_vocabulary_counts_as_a_fresh_one(words, before, after) -> None:
+    """What each pass of the stage reads must not depend on how the counts were reached."""
+    from collections import Counter
+
+    base = dehyphenate.Vocabulary(Counter(words))
+    tokens = Counter(words)
+    tokens.subtract(before)
+    tokens.update(after)
+    fresh = dehyphenate.Vocabulary(tokens)
+    updated = base.changed(before, after)
+    for name in ("joined", "hyphenated", "joined_stems", "hyphenated_stems", "first_parts", "last_parts"):
+        # a count of nothing and no count read the same (every lookup is .get(key, 0))
+        assert +getattr(updated, name) == +getattr(fresh, name), name
+    for first, second in [("self", "evident"), ("step", "mother"), ("re", "enter"), ("co", "op"), ("long", "term")]:
+        for own in (None, "join", "keep"):
+            assert updated.counts(first, second, own) == fresh.counts(first, second, own)
+        assert updated.family(first, second) == fresh.family(first, second)

@@ -82,7 +82,9 @@ _OPENERS = "\"'\u201c\u2018\u00ab\u2039([{*_\u201e\u201a"
 #: words a suspended hyphen hangs before ("pre- and post-war", "small- to medium-sized")
 _SUSPENDING = frozenset({"and", "or", "nor", "to", "&", "und", "et", "ou", "as", "than", "through"})
 #: a vocabulary token: letters, with inner hyphens and apostrophes ("lean-to-one-side", "mao's")
-_VOCAB_WORD = re.compile(f"{_LETTERS}+(?:[-\u2010\u2011'\u2019]{_LETTERS}+)*")
+# possessive: nothing follows in the pattern that giving letters back could let match, so the
+# matches are the greedy ones, found without keeping backtracking points (faster over a book)
+_VOCAB_WORD = re.compile(f"{_LETTERS}++(?:[-\u2010\u2011'\u2019]{_LETTERS}++)*+")
 _INNER_HYPHEN = re.compile("[-\u2010\u2011]")
 _DIGIT = re.compile(r"\d")
 
@@ -152,12 +154,14 @@ class Vocabulary:
                 for a, b in zip(parts, parts[1:]):
                     hyphenated[f"{a}-{b}"] += n
             else:
-                joined[tok] += n
+                joined[tok] = n  # each token comes once
         self.joined = joined
         self.hyphenated = hyphenated
         self.joined_stems: Counter[str] = Counter()
+        stems, get = self.joined_stems, self.joined_stems.get
         for tok, n in joined.items():
-            self.joined_stems[stem(tok)] += n
+            k = stem(tok)
+            stems[k] = get(k, 0) + n
         self.hyphenated_stems: Counter[str] = Counter()
         for tok, n in hyphenated.items():
             self.hyphenated_stems[stem(tok)] += n
@@ -171,11 +175,54 @@ class Vocabulary:
         return cls(Counter(_words(text)))
 
     def changed(self, before: list[str], after: list[str]) -> "Vocabulary":
-        """This vocabulary with the words of ``before`` replaced by those of ``after``."""
+        """This vocabulary with the words of ``before`` replaced by those of ``after``.
+
+        Worked out from the few words that change, not counted again over the whole book
+        (the same counts as ``Vocabulary`` of the changed tokens would give):
+
+        >>> v = Vocabulary(Counter({"self-evident": 2, "evident": 1, "illu": 1, "sions": 1}))
+        >>> w = v.changed(["illu", "sions", "self-evident"], ["illusions", "self-evident"])
+        >>> fresh = Vocabulary(Counter({"self-evident": 2, "evident": 1, "illusions": 1}))
+        >>> all(dict(+getattr(w, a)) == dict(getattr(fresh, a)) for a in
+        ...     ("joined", "hyphenated", "joined_stems", "hyphenated_stems", "first_parts", "last_parts"))
+        True
+        """
         tokens = self.tokens.copy()
         tokens.subtract(before)
         tokens.update(after)
-        return Vocabulary(tokens)
+        new = Vocabulary.__new__(Vocabulary)
+        new.tokens = tokens
+        joined, hyphenated = self.joined.copy(), self.hyphenated.copy()
+        joined_stems, hyphenated_stems = self.joined_stems.copy(), self.hyphenated_stems.copy()
+        first_parts, last_parts = self.first_parts.copy(), self.last_parts.copy()
+        pair_delta: Counter[str] = Counter()
+        for tok in dict.fromkeys([*before, *after]):
+            # a token counts only while its count is positive (as in __init__)
+            d = max(tokens.get(tok, 0), 0) - max(self.tokens.get(tok, 0), 0)
+            if not d:
+                continue
+            if _INNER_HYPHEN.search(tok):
+                parts = _INNER_HYPHEN.split(tok)
+                for a, b in zip(parts, parts[1:]):
+                    pair_delta[f"{a}-{b}"] += d
+            else:
+                _add(joined, tok, d)
+                _add(joined_stems, stem(tok), d)
+        for h, d in pair_delta.items():
+            if not d:
+                continue
+            was = hyphenated.get(h, 0) > 0
+            _add(hyphenated, h, d)
+            _add(hyphenated_stems, stem(h), d)
+            now = hyphenated.get(h, 0) > 0
+            if was != now:
+                first, last = h.split("-", 1)
+                _add(first_parts, first, 1 if now else -1)
+                _add(last_parts, last, 1 if now else -1)
+        new.joined, new.hyphenated = joined, hyphenated
+        new.joined_stems, new.hyphenated_stems = joined_stems, hyphenated_stems
+        new.first_parts, new.last_parts = first_parts, last_parts
+        return new
 
     def counts(self, first: str, second: str, own: str | None = None) -> tuple[float, float]:
         """(joined, hyphenated) counts of ``first`` + ``second``; inflected forms count half.
@@ -192,6 +239,15 @@ class Vocabulary:
         """How many other compounds of ``first-`` or ``-second`` the document prints."""
         n = self.first_parts.get(first, 0) + self.last_parts.get(second, 0)
         return n - 2 if self.hyphenated.get(f"{first}-{second}", 0) else n
+
+
+def _add(counter: Counter[str], key: str, d: int) -> None:
+    """Add ``d`` to a count, dropping the key when it falls to nothing (as if never counted)."""
+    n = counter.get(key, 0) + d
+    if n > 0:
+        counter[key] = n
+    else:
+        counter.pop(key, None)
 
 
 def _words(text: str) -> list[str]:
@@ -222,10 +278,11 @@ def _vocabulary(text: str, ctx: Context) -> tuple[Vocabulary, dict[int, str]]:
         return known
     base = Vocabulary.of_text(text)
     vocab, delta, own = base, ([], []), {}  # type: tuple[Vocabulary, tuple[list[str], list[str]], dict[int, str]]
+    memo: dict[str, list[str]] = {}
     for _ in range(_MAX_PASSES):
         proposals = _proposals(text, ctx, vocab, own)
         edits = [p for _, p in proposals if isinstance(p, Edit)]
-        new_delta = _edited_words(text, edits)
+        new_delta = _edited_words(text, edits, memo)
         new_own = {doc.origin[e.start]: ("join" if e.replacement == "" else "keep") for e in edits}
         if new_delta == delta and new_own == own:
             # the last pass already decided with the final vocabulary: the first rule uses it
@@ -237,8 +294,9 @@ def _vocabulary(text: str, ctx: Context) -> tuple[Vocabulary, dict[int, str]]:
     return vocab, own
 
 
-def _edited_words(text: str, edits: list[Edit]) -> tuple[list[str], list[str]]:
-    """The words of the stretches the edits touch, before and after the edits (sorted)."""
+def _edited_words(text: str, edits: list[Edit], memo: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """The words of the stretches the edits touch, before and after the edits (sorted).
+    ``memo``: the words of stretches seen before (each pass reads the same ones again)."""
     before: list[str] = []
     after: list[str] = []
     edits = sorted(edits, key=lambda e: e.start)
@@ -262,8 +320,11 @@ def _edited_words(text: str, edits: list[Edit]) -> tuple[list[str], list[str]]:
             pieces.append(ed.replacement)
             pos = ed.end
         pieces.append(text[pos:e])
-        before.extend(_words(text[s:e]))
-        after.extend(_words("".join(pieces)))
+        for piece, words in ((text[s:e], before), ("".join(pieces), after)):
+            found = memo.get(piece)
+            if found is None:
+                found = memo[piece] = _words(piece)
+            words.extend(found)
     return sorted(before), sorted(after)
 
 

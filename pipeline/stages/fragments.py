@@ -72,6 +72,9 @@ _LONE_LETTERS = frozenset({"a", "i", "o"})
 
 #: the words of each document being cleaned, counted once (fragments are judged many times)
 _VOCAB: "weakref.WeakKeyDictionary[object, Counter[str]]" = weakref.WeakKeyDictionary()
+#: each document's answers of ``Detector.is_word`` (same document, same lexicon: same answer)
+#: and of ``left_cut`` and ``right_cut``
+_KNOWN: "weakref.WeakKeyDictionary[object, tuple[dict[str, bool], ...]]" = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -98,7 +101,9 @@ class Detector:
         self._vocab: Counter[str] | None = None
         self._lex = None
         self._titles: list[str] | None = None
-        self._known: dict[str, bool] = {}
+        # what is a word depends on the document and the lexicon only, not on the text version:
+        # the detectors of later versions reuse the answers
+        self._known, self._left, self._right = _KNOWN.setdefault(ctx.doc, ({}, {}, {}))
 
     # -- word knowledge ------------------------------------------------------------------
     def vocab(self) -> Counter[str]:
@@ -130,8 +135,23 @@ class Detector:
         return known
 
     # -- one line --------------------------------------------------------------------------
+    # Both answers depend on the line and the document's words only: kept per document, so
+    # the detector of a later text version does not judge the same lines again.
     def left_cut(self, s: str) -> bool:
         """The line starts with a word's tail or with punctuation: its left edge was cut."""
+        known = self._left.get(s)
+        if known is None:
+            known = self._left[s] = self._left_cut(s)
+        return known
+
+    def right_cut(self, s: str) -> bool:
+        """The line ends on a word's head (no hyphen): its right edge was cut."""
+        known = self._right.get(s)
+        if known is None:
+            known = self._right[s] = self._right_cut(s)
+        return known
+
+    def _left_cut(self, s: str) -> bool:
         if _LEFT_PUNCT.match(s) or _DIGIT_GLUE.match(s):
             return True
         m = _FIRST_TOKEN.match(s)
@@ -142,8 +162,7 @@ class Detector:
             return False
         return not self.is_word(w)
 
-    def right_cut(self, s: str) -> bool:
-        """The line ends on a word's head (no hyphen): its right edge was cut."""
+    def _right_cut(self, s: str) -> bool:
         if s.endswith(("-", "—", "–")):
             return False
         core = s.rstrip(_TRAILING)
@@ -194,9 +213,12 @@ class Detector:
         n = last - first + 1
         # most blocks are body text: decide on the raw lengths before looking closer
         limit, wide = self.short_limit, 1.15 * self.width
-        lengths = [len(x) for x in t.texts[first:last + 1]]
-        if sum(1 for x in lengths if x < limit) < max(1, 0.8 * n) and not any("*" in x or "_" in x for x in t.texts[first:last + 1]):
-            return "long"
+        lines = t.texts[first:last + 1]
+        # (counted in C: the number of lines shorter than the limit; markup anywhere in them)
+        if sum(map(float(limit).__gt__, map(len, lines))) < max(1, 0.8 * n):
+            joined = "".join(lines)
+            if "*" not in joined and "_" not in joined:
+                return "long"
         texts = [layout.plain(x) for x in t.texts[first:last + 1]]
         short = sum(1 for x in texts if len(x) < limit)
         if short < max(1, 0.8 * n) or any(len(x) > wide for x in texts):
@@ -431,7 +453,12 @@ def truncated_column(text: str, ctx: Context) -> Iterator[Edit | Flag | Region]:
     """
     table = layout.line_table(text, ctx)
     protected = _protected_spans(ctx)
-    for _, v in sorted(detect(text, ctx).items()):
+    verdicts = detect(text, ctx)
+    # the last detection of the document: what it knows of the document's words can go (the
+    # later stages need memory more)
+    _VOCAB.pop(ctx.doc, None)
+    _KNOWN.pop(ctx.doc, None)
+    for _, v in sorted(verdicts.items()):
         if v.kind == "flag":
             yield Flag(table.starts[min(v.lines)], table.ends[max(v.lines)], v.reason, "info")
             continue

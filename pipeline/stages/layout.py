@@ -151,8 +151,14 @@ def _title_like(s: str, max_words: int) -> bool:
 
 
 def upper_share(s: str) -> float:
-    letters = [c for c in s if c.isalpha()]
-    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+    """The share of the letters that are capitals (0.0 without letters).
+
+    >>> upper_share("THE Tower"), upper_share("1949-50")
+    (0.5, 0.0)
+    """
+    # filter and map run in C: no Python step per character
+    letters = "".join(filter(str.isalpha, s))
+    return sum(map(str.isupper, letters)) / len(letters) if letters else 0.0
 
 
 _OCR_DIGITS = str.maketrans("lIO", "110")
@@ -239,6 +245,10 @@ def norm_head(s: str) -> str:
 
 
 # -- the line table -----------------------------------------------------------------------
+#: a run of non-blank lines, over one byte a line (1: the line has text)
+_RUN_OF_LINES = re.compile(b"\x01+")
+
+
 class LineTable:
     """The lines, blocks and pages of one text version, shared by the rules of a stage.
 
@@ -257,25 +267,19 @@ class LineTable:
         self.ends = list(map(add, starts, lens))
         self.texts = list(map(str.strip, raw_lines))
         self.n = len(raw_lines)
-        blocks: list[tuple[int, int]] = []
+        # blocks are the runs of non-blank lines: found by a regular expression over one byte
+        # a line, not by a Python step per line
+        text_lens = list(map(len, self.texts))
+        blocks = [(m.start(), m.end() - 1) for m in _RUN_OF_LINES.finditer(bytes(map(bool, text_lens)))]
         block_of = [-1] * self.n
-        first = -1
-        for i, t in enumerate(self.texts):
-            if t:
-                if first < 0:
-                    first = i
-                block_of[i] = len(blocks)
-            elif first >= 0:
-                blocks.append((first, i - 1))
-                first = -1
-        if first >= 0:
-            blocks.append((first, self.n - 1))
+        for b, (first, last) in enumerate(blocks):
+            block_of[first:last + 1] = [b] * (last + 1 - first)
         self.blocks = blocks
         self.block_of = block_of
         self.page_starts = sorted(set(page_starts))
         self.page_of_block = [bisect_right(self.page_starts, starts[b[0]]) for b in blocks]
         self.n_pages = len(self.page_starts) + 1
-        lengths = [len(t) for t in self.texts if t]
+        lengths = [x for x in text_lens if x]
         chars = sum(lengths) or 1
         long_chars = sum(x for x in lengths if x >= paragraph_chars)
         #: one paragraph a line (Markdown-style OCR), not printed lines
@@ -349,15 +353,27 @@ def _fragment_lines(text: str, ctx: Context) -> frozenset[int]:
         return found
 
     def make() -> frozenset[int]:
-        origin = doc.origin
-        return frozenset(i for i in range(table.n) if table.texts[i] and origin[table.starts[i]] in starts)
+        # from each raw start to the lines that begin where it now is: a few lookups per
+        # fragment line, not one per line of the book
+        origin, line_starts, texts = doc.origin, table.starts, table.texts
+        found = set()
+        for r in starts:
+            a, b = origin.positions_of(r)
+            found.update(i for i in range(bisect_left(line_starts, a), bisect_left(line_starts, b)) if texts[i])
+        return frozenset(found)
 
     return doc.cached(f"layout.fragment_lines:{len(doc.page_starts)}", make) if starts else frozenset()
 
 
 def _text_blocks(table: LineTable, frag: frozenset[int]) -> list[int]:
     """Blocks that are not entirely fragment lines, in reading order."""
-    return [b for b, (f, l) in enumerate(table.blocks) if not all(i in frag for i in range(f, l + 1))]
+    if not frag:
+        return list(range(len(table.blocks)))  # the usual case: no strip in the book
+    # only a block with a fragment line in it can be all fragment lines
+    blocks, block_of = table.blocks, table.block_of
+    touched = {block_of[i] for i in frag if 0 <= i < table.n and block_of[i] >= 0}
+    gone = {b for b in touched if all(i in frag for i in range(blocks[b][0], blocks[b][1] + 1))}
+    return [b for b in range(len(blocks)) if b not in gone]
 
 
 def _ff_mode(ctx: Context, table: LineTable) -> bool:
@@ -429,9 +445,16 @@ class FurnitureFinder:
         self._repeated: set[int] = set()
         #: title-like lines that may be the head of a page whose seam is missing (for a person)
         self.doubtful: list[int] = []
+        self._headish_memo: dict[str, bool] = {}
 
     # -- shared tests ------------------------------------------------------------------------
     def _headish(self, s: str) -> bool:
+        known = self._headish_memo.get(s)
+        if known is None:
+            known = self._headish_memo[s] = self._headish_line(s)
+        return known
+
+    def _headish_line(self, s: str) -> bool:
         p = plain(s)
         return (
             len(p) <= self.s.head_max_chars

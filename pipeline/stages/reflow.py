@@ -183,7 +183,7 @@ class Layout:
         starts = set(page_starts)
         if "\f" in doc.raw:
             starts.update(m.end() for m in _FORM_FEED.finditer(doc.raw))
-        page_at = sorted(bisect_left(origin, p) for p in starts)
+        page_at = sorted(origin.first_at_least(p) for p in starts)
         page_at.append(len(text) + 1)
         # blocks: runs of lines with no blank line between them and of one typed region (or
         # none); a list below the sentence that introduces it is a block of its own
@@ -197,6 +197,7 @@ class Layout:
         count = text.count
         kp, nkept = 0, len(kept)
         active: list[tuple[int, int, int]] = []
+        new_line = tuple.__new__
         for m in _LINE.finditer(text):
             s, e = m.span()
             ff = has_ff and prev_end >= 0 and count("\f", prev_end, s) > 0
@@ -217,7 +218,7 @@ class Layout:
                 if best * 2 < e - s:
                     keep = -1
             i = len(lines)
-            lines.append(Line(s, e, m.group(), page, keep))
+            lines.append(new_line(Line, (s, e, m.group(), page, keep)))  # Line(...), without its Python __new__
             if keep == prev_keep and not ff and count("\n", prev_end, s) < 2:
                 cur.append(i)
             else:
@@ -435,14 +436,16 @@ def _letter_cuts(texts: list[str]) -> list[int]:
     if len(texts) > 1 and _SALUTATION.fullmatch(texts[0]) and _short_line(texts[0], texts[1:]):
         cuts.append(1)
     for f in range(max(1, len(texts) - 1 - _SIGNATURE_LINES), len(texts)):
+        # the close's formula first: it is rare, and the other tests cost more (all are pure,
+        # so the order changes nothing but the time)
         if (
             f not in cuts
-            and _short_line(texts[f], texts[:f])
-            and _end_class(texts[f - 1]) in ("end", "speck_end")
             and (
                 (_CLOSING.fullmatch(texts[f]) and _signature(texts[f + 1 :]))
                 or (f == len(texts) - 1 and len(texts[f]) <= 48 and _SIGNED_CLOSE.fullmatch(texts[f]))
             )
+            and _short_line(texts[f], texts[:f])
+            and _end_class(texts[f - 1]) in ("end", "speck_end")
         ):
             cuts.append(f)
             break
@@ -474,10 +477,15 @@ def _punctuated_verse(texts: list[str]) -> bool:
     n = len(texts)
     if n < 3:
         return False
-    # a cheap count first: a last word of letters only is a bare word end
-    plain = sum(1 for t in texts[:-1] if (w := t[t.rfind(" ") + 1 :]).isalpha() and len(w) > 2)
-    if plain * 5 > n - 1:
-        return False
+    # a cheap count first: a last word of letters only is a bare word end (stopping as soon
+    # as there are too many: wrapped prose shows it within a few lines)
+    plain = 0
+    for t in texts[:-1]:
+        w = t[t.rfind(" ") + 1 :]
+        if w.isalpha() and len(w) > 2:
+            plain += 1
+            if plain * 5 > n - 1:
+                return False
     ends = [_end_class(t) for t in texts[:-1]]
     if "hyphen" in ends:
         return False
@@ -497,16 +505,16 @@ def _usual_width(ordered: list[int]) -> float:
     """The length most lines share: the median of the largest group of lengths within 20 %
     of each other. Short lines (paragraph ends, headings, specks) and lines OCR ran across the
     gutter into the facing page both fall outside it."""
-    best_i, best_j, j = 0, 0, 0
+    # a group starts at the first line of some length (a later line of the same length has
+    # the same group, one line shorter): one step per distinct length, not one per line
+    best_i, best_j, i = 0, 0, 0
     n = len(ordered)
-    for i in range(n):
-        if j < i:
-            j = i
-        limit = ordered[i] * 1.2
-        while j + 1 < n and ordered[j + 1] <= limit:
-            j += 1
+    while i < n:
+        v = ordered[i]
+        j = max(i, bisect_right(ordered, v * 1.2) - 1)
         if j - i >= best_j - best_i:
             best_i, best_j = i, j
+        i = bisect_right(ordered, v, i)
     return ordered[(best_i + best_j) // 2]
 
 
@@ -1054,6 +1062,8 @@ def blank_lines(text: str, ctx: Context) -> Iterator[Edit]:
         while text[gs - 1] in " \t\r\v\N{NO-BREAK SPACE}":  # spaces ending the line before
             gs -= 1
         gap = text[gs:ge]
+        if gap == "\n\n" or gap == "\n":
+            continue  # the usual breaks, already as they should be (no indent, no spaces)
         cut = max(gap.rfind("\n"), gap.rfind("\f")) + 1
         indent = gap[cut:]
         if gap.count("\n") >= 2 or "\f" in gap:
