@@ -5,7 +5,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -13,12 +13,13 @@ from .errors import (
     EXIT_ALL_FAILED,
     EXIT_CHANGED,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SOME_FAILED,
     EXIT_USAGE,
-    MissingDependency,
     OcrmendError,
 )
+from .batch import SCHEDULER_ENV
 
 #: suffixes taken from a folder (a file named on the command line is always taken), besides
 #: the page images and PDFs of ``pipeline.ocr.IMAGE_SUFFIXES``
@@ -117,7 +118,7 @@ def main() -> None:
     \b
     Exit codes: 0 ok, 1 would change (--check) or log does not replay,
     2 usage or config error, 3 missing dependency, 4 some inputs failed,
-    5 every input failed, 70 internal error.
+    5 every input failed, 70 internal error, 130 interrupted.
     """
 
 
@@ -125,7 +126,8 @@ def _ocr_options(func: Any) -> Any:
     """The options of every command that reads page images."""
     for opt in reversed((
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-                     help="Pages OCRed at a time, across all image inputs (default: the number of CPUs)."),
+                     help="Documents (clean) or pages (ocr) worked on at a time, one OCR thread each "
+                          "(default: the number of CPUs)."),
         click.option("--dpi", type=int, default=None,
                      help="Resolution of an image with no usable resolution tag, and of PDF pages (ocr.dpi, default 300)."),
         click.option("--lang", default=None, help="Tesseract language(s), e.g. eng or eng+deu (ocr.lang, default eng)."),
@@ -178,154 +180,84 @@ def _jobs(jobs: int | None) -> int:
 @click.option("--unsafe-fixes", is_flag=True, default=False, help="Also apply edits marked unsafe.")
 @click.option("--encoding", default=None, help="Input encoding (default: detected).")
 @_ocr_options
+@click.option("--force", is_flag=True, help="Clean every input again, even those the manifest says are up to date.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help=f"Run on the dask.distributed cluster of this scheduler, e.g. tcp://host:8786 "
+                   f"(or ${SCHEDULER_ENV}, or [tool.ocrmend.batch] scheduler); see docs/batch.md.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="A TOML config file (default: ocrmend.toml or [tool.ocrmend] in pyproject.toml).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="One status line per file on stderr.")
 def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bool, keep: tuple[str, ...],
           select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, encoding: str | None,
-          jobs: int | None, dpi: int | None, lang: str | None, psm: int | None,
-          config_path: str | None, quiet: bool, verbose: bool) -> None:
+          jobs: int | None, dpi: int | None, lang: str | None, psm: int | None, force: bool,
+          scheduler: str | None, config_path: str | None, quiet: bool, verbose: bool) -> None:
     """Clean OCR text files and scanned pages (PNG, JPEG, TIFF, PDF; default: raw/ into cleaned/).
-    '-' reads text from stdin, writes the clean text to stdout."""
+    '-' reads text from stdin, writes the clean text to stdout.
+
+    \b
+    Documents run in parallel (-j). A manifest in the output folder
+    (.ocrmend-manifest.jsonl) makes runs incremental and resumable: an input
+    whose bytes, configuration, word lists and ocrmend version are unchanged is
+    skipped (--force cleans it again). Inputs that fail are listed in
+    failures.jsonl there."""
+    from . import batch
+
     try:
         config = _build_config(config_path, keep=keep, select=select, ignore=ignore,
                                unsafe_fixes=unsafe_fixes, encoding=encoding)
         config = _with_ocr_flags(config, dpi, lang, psm)
+        config, batch_settings = batch.split_batch_settings(config)
     except OcrmendError as exc:
         _err(str(exc))
         sys.exit(exc.exit_code)
-    from .api import clean as clean_one
-
     if paths == ("-",):
-        data = sys.stdin.buffer.read()
-        try:
-            result = clean_one(data, config, name="stdin")
-        except OcrmendError as exc:
-            _err(str(exc))
-            sys.exit(exc.exit_code)
-        if check:
-            sys.exit(EXIT_CHANGED if result.changed else EXIT_OK)
-        sys.stdout.write(result.diff() if show_diff else result.text)
-        sys.exit(EXIT_OK)
+        _clean_stdin(config, check, show_diff)
     if "-" in paths:
         _err("'-' (stdin) cannot be mixed with paths")
         sys.exit(EXIT_USAGE)
-    if not paths:
-        paths = ("raw",)
     out_dir = Path(output) if output else Path("cleaned")
-    inputs, errors = _collect(paths, out_dir)
-    from .ocr.images import is_image_path
-    from .outputs import atomic_write, output_paths, write_result
+    inputs, errors = _collect(paths or ("raw",), out_dir)
+    tasks, refused = batch.plan(inputs, out_dir)
+    del inputs  # the tasks hold what is needed; a long batch keeps one record a document
+    refused = [batch.Refusal(e.split(": ", 1)[0], e) for e in errors] + refused
+    tesseract = None
+    if any(t.image for t in tasks):
+        from .ocr import check_tesseract
 
-    for e in errors:
-        _err(e)
-    failed = len(errors)
+        tesseract = check_tesseract(_prepare_ocr(config).lang)  # exits 2 or 3 before any work
+    opts = batch.Options(
+        out_root=out_dir,
+        mode="check" if check else "diff" if show_diff else "write",
+        jobs=_jobs(jobs),
+        scheduler=scheduler or os.environ.get(SCHEDULER_ENV) or batch_settings.get("scheduler"),
+        force=force,
+        quiet=quiet,
+        verbose=verbose,
+        progress=not quiet and sys.stderr.isatty(),
+        tesseract_cmd=os.environ.get(TESSERACT_ENV),
+    )
+    try:
+        _, code = batch.run(tasks, refused, config, opts, tesseract)
+    except OcrmendError as exc:
+        _err(str(exc))
+        sys.exit(exc.exit_code)
+    sys.exit(code)
 
-    # Each input's outputs are settled before any work, so an image whose outputs would clash
-    # is refused before it is OCRed.
-    plan: list[tuple[Path, Path, str, OcrmendError | None]] = []
-    seen_outputs: dict[Path, Path] = {}
-    for src, dest_dir in inputs:
-        name = src.stem
-        problem: OcrmendError | None = None
-        targets = output_paths(dest_dir, name)
-        if is_image_path(src):
-            targets[".ocr.txt"] = dest_dir / f"{name}.ocr.txt"
-        src_res = src.resolve()
-        resolved = [t.resolve() for t in targets.values()]
-        clash = next((t for t, r in zip(targets.values(), resolved) if r == src_res), None)
-        other = next((seen_outputs[r] for r in resolved if r in seen_outputs), None)
-        if clash is not None:
-            problem = OcrmendError(f"{src}: the output {clash} would overwrite the input; choose another folder with -o")
-        elif other is not None:
-            problem = OcrmendError(f"{src}: its outputs would overwrite those of {other}; rename one of them")
-        else:
-            seen_outputs.update((r, src) for r in resolved)
-        plan.append((src, dest_dir, name, problem))
-    images = [src for src, _, _, problem in plan if problem is None and is_image_path(src)]
-    settings = _prepare_ocr(config) if images else None
-    n_jobs = _jobs(jobs)
-    # one batch for every image: pages of the next files are OCRed while this one is cleaned
-    ocred: Iterator[Any] = iter(())
-    if images:
-        from .ocr import ocr_batch
 
-        ocred = ocr_batch(images, settings, jobs=n_jobs)
+def _clean_stdin(config: Any, check: bool, show_diff: bool) -> None:
+    """``ocrmend clean -``: text from stdin, the clean text (or its diff) to stdout."""
+    from .api import clean as clean_one
 
-    would_change = 0
-    n_changes = n_flags = done = n_pages = 0
-    t_ocr = t_images = time.perf_counter()
-    bar = None
-    if not quiet and sys.stderr.isatty() and len(plan) > 1:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(plan), unit="doc", file=sys.stderr, dynamic_ncols=True)
-    for src, dest_dir, name, problem in plan:
-        if bar is not None:
-            bar.set_postfix_str(src.name, refresh=False)
-        try:
-            if problem is not None:
-                raise problem
-            if is_image_path(src):
-                from .api import clean_ocr
-
-                got, ocr = next(ocred)
-                assert got == src, (got, src)  # the batch yields in input order
-                if isinstance(ocr, Exception):
-                    raise ocr
-                n_pages += len(ocr.pages)
-                result = clean_ocr(ocr, config, settings=settings, name=name)
-            else:
-                result = clean_one(src, config, name=name)
-            n_changes += len(result.changes)
-            n_flags += len(result.flags)
-            if check:
-                if result.changed:
-                    would_change += 1
-                    click.echo(f"would change: {src}", err=True)
-            elif show_diff:
-                sys.stdout.write(result.diff())
-            else:
-                write_result(result, dest_dir, name)
-                if result.raw_file:
-                    # the text the change log replays from: ocrmend replay NAME.ocr.txt NAME.changes.jsonl
-                    atomic_write(dest_dir / result.raw_file, result.raw)
-            if result.encoding not in ("utf-8",) and not quiet:
-                click.echo(f"{src}: decoded as {result.encoding}", err=True)
-            if verbose:
-                pages = f"{result.pages} page(s), " if result.ocr is not None else ""
-                click.echo(f"{src}: {pages}{len(result.changes)} changes, {len(result.flags)} flags", err=True)
-            done += 1
-        except MissingDependency as exc:  # no page can be read: stop here
-            if bar is not None:
-                bar.close()
-            _err(str(exc))
-            sys.exit(exc.exit_code)
-        except OcrmendError as exc:
-            failed += 1
-            _err(str(exc))
-        except Exception as exc:  # a bug: say so, keep the batch going
-            failed += 1
-            _err(f"{src}: internal error ({type(exc).__name__}: {exc}); please report it with this input")
-        if is_image_path(src):
-            t_images = time.perf_counter()
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    if not quiet:
-        verb = "checked" if check else "cleaned"
-        ocr_note = ""
-        if n_pages:
-            secs = t_images - t_ocr
-            ocr_note = f"; {n_pages} page(s) OCRed, {secs / n_pages:.2f} s a page with -j {n_jobs}"
-        click.echo(f"{verb} {done} file(s): {n_changes} changes, {n_flags} flags"
-                   + (f"; {failed} failed" if failed else "") + ocr_note, err=True)
-    if failed:
-        sys.exit(EXIT_ALL_FAILED if done == 0 else EXIT_SOME_FAILED)
-    if check and would_change:
-        sys.exit(EXIT_CHANGED)
+    data = sys.stdin.buffer.read()
+    try:
+        result = clean_one(data, config, name="stdin")
+    except OcrmendError as exc:
+        _err(str(exc))
+        sys.exit(exc.exit_code)
+    if check:
+        sys.exit(EXIT_CHANGED if result.changed else EXIT_OK)
+    sys.stdout.write(result.diff() if show_diff else result.text)
     sys.exit(EXIT_OK)
 
 
@@ -467,7 +399,7 @@ def run() -> None:
         main(standalone_mode=True)
     except KeyboardInterrupt:
         _err("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OcrmendError as exc:
         _err(str(exc))
         sys.exit(exc.exit_code)

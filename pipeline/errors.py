@@ -11,6 +11,7 @@ Exit codes (documented in the README):
 4     some inputs failed (the others were processed and written)
 5     every input failed
 70    internal error (a bug: please report it with the input)
+130   interrupted (Ctrl-C or SIGTERM); finished documents are kept, a re-run resumes
 ====  ======================================================================
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ EXIT_MISSING_DEPENDENCY = 3
 EXIT_SOME_FAILED = 4
 EXIT_ALL_FAILED = 5
 EXIT_INTERNAL = 70
+#: stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it); finished documents are kept
+EXIT_INTERRUPTED = 130
 
 
 class OcrmendError(Exception):

@@ -107,7 +107,8 @@ def test_bad_inputs_fail_one_line_each_and_the_rest_is_processed(run_cli, tmp_pa
     assert "Traceback" not in r.stderr.decode()
     assert (tmp_path / "out" / "good.txt").is_file()
     leftovers = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert leftovers == ["good.changes.jsonl", "good.diff", "good.json", "good.txt"]
+    # the outputs of the good file, the run's manifest and the list of what failed: nothing half-written
+    assert leftovers == [".ocrmend-manifest.jsonl", "failures.jsonl", "good.changes.jsonl", "good.diff", "good.json", "good.txt"]
     assert good.read_text() == SAMPLE
 
 
