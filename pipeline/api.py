@@ -274,7 +274,7 @@ def clean(source: Source, config: Config | None = None, *, name: str | None = No
     if fmt is not None:
         from . import formats
 
-        return clean_file(formats.read(source, name=name, max_bytes=config.max_bytes, fmt=fmt), config)
+        return clean_file(formats.read(source, name=name, max_bytes=config.max_bytes, fmt=fmt), config, name=name)
     text, enc, doc_name = _read_source(source, config, name)
     doc = runner.run(text, config, name=doc_name, encoding=enc)
     return result_of(doc, config, release=True)

@@ -73,6 +73,9 @@ class Task:
     image: bool = False
     #: the manifest key of its last finished run, if any
     previous: str | None = None
+    #: ``--to``: the format of its corrected hOCR/ALTO/PAGE copy and that copy's file name
+    copy_format: str | None = None
+    copy_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,9 +203,34 @@ def file_sha256(path: Path) -> str:
 
 # -- the plan -----------------------------------------------------------------------------------
 
-def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path) -> tuple[list[Task], list[Refusal]]:
+def corrected_copy(src: Path, name: str, image: bool, to: str | None) -> tuple[str, str] | None:
+    """``(format, file name)`` of the corrected copy ``--to`` asks of ``src``, or None: plain
+    text has no words on boxes, and ``same`` means the input's own format (a scan has none).
+
+    >>> corrected_copy(Path("p.alto.xml"), "p.alto", False, "same") is None  # not a real file
+    True
+    >>> corrected_copy(Path("scan.png"), "scan", True, "page")
+    ('page', 'scan.page.xml')
+    """
+    if not to:
+        return None
+    from .formats import OUTPUT_SUFFIXES, detect_file
+
+    own = None if image else detect_file(src)
+    if own is None and not image:
+        return None
+    fmt = own if to == "same" else to
+    if fmt is None:
+        return None
+    # keeper.alto.xml is read as "keeper.alto": its ALTO copy is keeper.alto.xml, not keeper.alto.alto.xml
+    base = name[: -len(fmt) - 1] if name.endswith("." + fmt) else name
+    return fmt, base + OUTPUT_SUFFIXES[fmt]
+
+
+def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path, to: str | None = None) -> tuple[list[Task], list[Refusal]]:
     """Tasks for ``(input, output folder)`` pairs; an input whose outputs would overwrite the
-    input itself or another input's outputs is refused here, before anything is read."""
+    input itself or another input's outputs is refused here, before anything is read.
+    ``to``: the format of a corrected copy to write beside the outputs (``--to``)."""
     from .ocr.images import is_image_path
     from .outputs import output_paths
 
@@ -218,6 +246,9 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path) -> tuple[list[Task
         targets = output_paths(dest_dir, name)
         if image:
             targets[".ocr.txt"] = dest_dir / f"{name}.ocr.txt"
+        copy = corrected_copy(src, name, image, to)
+        if copy is not None:
+            targets["copy"] = dest_dir / copy[1]
         src_res = src.resolve()
         dest = dest_dir.resolve()
         resolved = [str(dest / t.name) for t in targets.values()]
@@ -237,7 +268,8 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path) -> tuple[list[Task
             rel = (dest / name).relative_to(root).as_posix()
         except ValueError:  # pragma: no cover - outputs always go under the root
             rel = (dest / name).as_posix()
-        tasks.append(Task(len(tasks), src_str, str(src_res), sys.intern(str(dest)), name, rel, image))
+        tasks.append(Task(len(tasks), src_str, str(src_res), sys.intern(str(dest)), name, rel, image,
+                          copy_format=copy[0] if copy else None, copy_name=copy[1] if copy else None))
     return tasks, refused
 
 
@@ -282,23 +314,35 @@ def _up_to_date(task: Task, key: str) -> bool:
     names = [f"{task.name}{sfx}" for sfx in (".txt", ".json", ".changes.jsonl", ".diff")]
     if task.image:
         names.append(f"{task.name}.ocr.txt")
+    if task.copy_name:
+        names.append(task.copy_name)
     return all((dest / n).is_file() for n in names)
 
 
-def write_outputs(result: "Result", dest_dir: Path, name: str) -> list[Path]:
-    """Write one document's outputs, each atomically; the names written."""
+def write_outputs(result: "Result", dest_dir: Path, name: str, copy: tuple[str, str] | None = None) -> list[Path]:
+    """Write one document's outputs, each atomically; the names written. ``copy``: the
+    ``(format, file name)`` of a corrected hOCR/ALTO/PAGE copy to write as well (``--to``)."""
     from .outputs import atomic_write, write_result
 
-    # HOOK (review): saved review decisions are re-applied here, before anything is written:
-    #     result = pipeline.review.decisions.apply_saved(result, dest_dir, name)
-    # HOOK (formats): ``--to FORMAT`` picks the writer here (pipeline.formats); the default
-    # stays write_result. Both keep the outputs a function of (input, config, decisions).
     written = write_result(result, dest_dir, name)
     if result.raw_file:
         # the text the change log replays from: ocrmend replay NAME.ocr.txt NAME.changes.jsonl
         atomic_write(dest_dir / result.raw_file, result.raw)
         written.append(dest_dir / result.raw_file)
+    if copy is not None:
+        from .formats import write_as
+
+        written.append(write_as(result, copy[0], dest_dir / copy[1]))
     return written
+
+
+def _decisions_digest(task: Task) -> str:
+    """The hash of the review decisions kept beside the outputs ('' when there are none): part
+    of the document's key, so a document reviewed since its last run is cleaned again."""
+    from .review.decisions import saved_path
+
+    path = saved_path(Path(task.dest_dir), task.name)
+    return file_sha256(path) if path.is_file() else ""
 
 
 def process_document(task: Task, job: Job) -> Outcome:
@@ -325,19 +369,26 @@ def process_document(task: Task, job: Job) -> Outcome:
 
         with reading(task.src):
             digest = file_sha256(path)
-        key = document_key(digest, job, task.image)
+        reviewed = _decisions_digest(task)
+        key = document_key(digest + reviewed, job, task.image)
         if job.mode == "write" and not job.force and _up_to_date(task, key):
             return Outcome(task.index, "skipped", key=key, seconds=time.perf_counter() - t0, worker=worker)
         result = api.clean(path, config, name=task.name, jobs=job.ocr_threads)
+        if reviewed:
+            from .review.decisions import apply_saved
+
+            # the decisions of `ocrmend apply` survive a re-run: change ids are stable
+            result = apply_saved(result, Path(task.dest_dir), task.name)
         diff = None
         files: tuple[str, ...] = ()
         if job.mode == "diff":
             diff = result.diff()
         elif job.mode == "write":
             dest = Path(task.dest_dir)
-            files = tuple(p.name for p in write_outputs(result, dest, task.name))
+            copy = (task.copy_format, task.copy_name) if task.copy_format and task.copy_name else None
+            files = tuple(p.name for p in write_outputs(result, dest, task.name, copy))
         return Outcome(task.index, "done", key=key, changed=result.changed, changes=_by_stage(result.changes),
-                       flags=_by_stage(result.flags), pages=result.pages if result.ocr is not None else 0,
+                       flags=_by_stage(result.flags), pages=result.pages if task.image else 0,
                        encoding=result.encoding, files=files, diff=diff, seconds=time.perf_counter() - t0,
                        worker=worker)
     except MissingDependency as exc:  # no input of this kind can be read: the batch stops

@@ -55,7 +55,9 @@ def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Pa
     """(input file, its output folder) pairs, and errors for paths that cannot be used."""
     from .ocr.images import IMAGE_SUFFIXES
 
-    suffixes = TEXT_SUFFIXES + IMAGE_SUFFIXES
+    from .formats import FORMAT_SUFFIXES, detect_file
+
+    suffixes = TEXT_SUFFIXES + IMAGE_SUFFIXES + FORMAT_SUFFIXES
     jobs: list[tuple[Path, Path]] = []
     errors: list[str] = []
     for p in paths:
@@ -66,6 +68,9 @@ def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Pa
                 if f.is_dir() and not _readable_dir(f):
                     errors.append(f"{f}: folder cannot be read (permission denied); fix its permissions")
                 elif f.is_file() and f.suffix.lower() in suffixes and not f.name.startswith("."):
+                    # an .xml or .html file of a folder is taken when it is hOCR, ALTO or PAGE
+                    if f.suffix.lower() in FORMAT_SUFFIXES and detect_file(f) is None:
+                        continue
                     files.append(f)
             for f in files:
                 jobs.append((f, out_dir / f.parent.relative_to(path)))
@@ -180,6 +185,8 @@ def _jobs(jobs: int | None) -> int:
 @click.option("--unsafe-fixes", is_flag=True, default=False, help="Also apply edits marked unsafe.")
 @click.option("--encoding", default=None, help="Input encoding (default: detected).")
 @_ocr_options
+@click.option("--to", "to", type=click.Choice(["same", "hocr", "alto", "page"]), default=None,
+              help="Also write a corrected hOCR/ALTO/PAGE copy of each OCR input (same: its own format).")
 @click.option("--force", is_flag=True, help="Clean every input again, even those the manifest says are up to date.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help=f"Run on the dask.distributed cluster of this scheduler, e.g. tcp://host:8786 "
@@ -190,7 +197,7 @@ def _jobs(jobs: int | None) -> int:
 @click.option("-v", "--verbose", is_flag=True, help="One status line per file on stderr.")
 def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bool, keep: tuple[str, ...],
           select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, encoding: str | None,
-          jobs: int | None, dpi: int | None, lang: str | None, psm: int | None, force: bool,
+          jobs: int | None, dpi: int | None, lang: str | None, psm: int | None, to: str | None, force: bool,
           scheduler: str | None, config_path: str | None, quiet: bool, verbose: bool) -> None:
     """Clean OCR text files and scanned pages (PNG, JPEG, TIFF, PDF; default: raw/ into cleaned/).
     '-' reads text from stdin, writes the clean text to stdout.
@@ -218,7 +225,7 @@ def clean(paths: tuple[str, ...], output: str | None, check: bool, show_diff: bo
         sys.exit(EXIT_USAGE)
     out_dir = Path(output) if output else Path("cleaned")
     inputs, errors = _collect(paths or ("raw",), out_dir)
-    tasks, refused = batch.plan(inputs, out_dir)
+    tasks, refused = batch.plan(inputs, out_dir, to=to)
     del inputs  # the tasks hold what is needed; a long batch keeps one record a document
     refused = [batch.Refusal(e.split(": ", 1)[0], e) for e in errors] + refused
     tesseract = None

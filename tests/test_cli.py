@@ -1,11 +1,17 @@
 """The command line as a user runs it: files, folders, streams and exit codes."""
 import json
+import re
 import shutil
 from pathlib import Path
 
 from conftest import RAW, SEED
 
 SAMPLE = "The illu-\nsions of youth\nend here.\n"
+_TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?")
+
+
+def _undated(data: bytes) -> bytes:
+    return _TIMESTAMP.sub(b"<date>", data)
 
 
 def write(p: Path, data):
@@ -175,11 +181,14 @@ def test_python_dash_m_works(tmp_path):
 def test_committed_samples_match_a_fresh_run(run_cli, tmp_path):
     """cleaned/ holds what the tool does to raw/ now (regenerate with `ocrmend clean`)."""
     shutil.copytree(RAW, tmp_path / "raw")
-    r = run_cli("clean", "-q")
+    r = run_cli("clean", "raw/", "--to", "same", "-q")  # the README's main job
     assert r.returncode == 0, r.stderr
     committed = RAW.parent / "cleaned"
     for f in sorted((tmp_path / "cleaned").rglob("*")):
         if f.is_file():
             rel = f.relative_to(tmp_path / "cleaned")
-            assert (committed / rel).read_bytes() == f.read_bytes(), f"cleaned/{rel} is stale"
+            want, got = (committed / rel).read_bytes(), f.read_bytes()
+            if f.suffix in (".xml", ".hocr"):  # corrected copies carry the date of their run
+                want, got = _undated(want), _undated(got)
+            assert want == got, f"cleaned/{rel} is stale"
     assert SEED.is_file()
