@@ -185,7 +185,8 @@ def test_committed_samples_match_a_fresh_run(run_cli, tmp_path):
     assert r.returncode == 0, r.stderr
     committed = RAW.parent / "cleaned"
     for f in sorted((tmp_path / "cleaned").rglob("*")):
-        if f.is_file():
+        # the manifest is bookkeeping: its keys name this machine's Tesseract
+        if f.is_file() and f.name != ".ocrmend-manifest.jsonl":
             rel = f.relative_to(tmp_path / "cleaned")
             want, got = (committed / rel).read_bytes(), f.read_bytes()
             if f.suffix in (".xml", ".hocr"):  # corrected copies carry the date of their run
