@@ -207,7 +207,7 @@ def test_apply_rewrites_the_outputs_and_the_log_still_replays(batch, tmp_path):
     flag = doc.flags[0]
     dec = _decisions(tmp_path / "mine.json", {join["id"]: {"doc": MARKUP, "action": "reject"},
                                               flag["id"]: {"doc": MARKUP, "action": "pick", "value": "home"}})
-    before = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(MARKUP)}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.startswith(MARKUP)}
     got = _run("apply", dec, "--to", out, cwd=tmp_path)
     assert got.returncode == 0, got.stderr
     assert got.stdout == ""
@@ -232,7 +232,7 @@ def test_apply_rewrites_the_outputs_and_the_log_still_replays(batch, tmp_path):
 
 def test_apply_refuses_bad_input_with_one_line_and_writes_nothing(batch, tmp_path):
     out = _copy(batch, tmp_path)
-    snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
+    snapshot = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
     got = _run("apply", bad, "--to", out, cwd=tmp_path)
@@ -242,7 +242,7 @@ def test_apply_refuses_bad_input_with_one_line_and_writes_nothing(batch, tmp_pat
     assert got.returncode == 5 and "no-such-document" in got.stderr and "Traceback" not in got.stderr
     got = _run("apply", tmp_path / "missing.json", "--to", out, cwd=tmp_path)
     assert got.returncode != 0 and "no such file" in got.stderr
-    assert snapshot == {p.name: p.read_bytes() for p in out.iterdir()}
+    assert snapshot == {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
 def test_saved_decisions_are_applied_again_to_a_fresh_run(batch, tmp_path):
