@@ -427,12 +427,7 @@ def new_document(ocr: Any, plan: Any, meta: dict[str, str], name: str) -> str:
                         "WIDTH": str(page.width), "HEIGHT": str(page.height)})
         ps = E("PrintSpace", {"HPOS": "0", "VPOS": "0", "WIDTH": str(page.width), "HEIGHT": str(page.height)})
         for bi, block in enumerate(ocr.page_blocks(page), 1):
-            lines = ocr.block_lines(block)
-            pars: list[list[Any]] = []
-            for ln in lines:
-                if not pars or ln.par != pars[-1][0].par:
-                    pars.append([])
-                pars[-1].append(ln)
+            pars = ocr.block_paragraphs(block)
             for pi, par in enumerate(pars, 1):
                 from ..ocr.model import union
                 tb = E("TextBlock", {"ID": f"block_{page.number}_{bi}_{pi}", **_pos(union([ln.box for ln in par]))})

@@ -374,12 +374,7 @@ def new_document(reading_ocr: Any, plan: Any, meta: dict[str, str], name: str) -
         for bi, block in enumerate(doc.page_blocks(page), 1):
             bid = f"{page.number}_{bi}"
             out.append(f'   <div class="ocr_carea" id="block_{bid}" title="{bb(block.box)}">\n')
-            lines = doc.block_lines(block)
-            pars: list[list[Any]] = []
-            for ln in lines:
-                if not pars or ln.par != pars[-1][0].par:
-                    pars.append([])
-                pars[-1].append(ln)
+            pars = doc.block_paragraphs(block)
             for pi, par in enumerate(pars, 1):
                 from ..ocr.model import union
                 out.append(f'    <p class="ocr_par" id="par_{bid}_{pi}" title="{bb(union([ln.box for ln in par]))}">\n')

@@ -407,12 +407,7 @@ def new_document(ocr: Any, plan: Any, meta: dict[str, str], name: str) -> str:
         og = etree.SubElement(ro, _q(ns, "OrderedGroup"), {"id": f"ro_{page.number}"})
         k = 0
         for bi, block in enumerate(ocr.page_blocks(page), 1):
-            lines = ocr.block_lines(block)
-            pars: list[list[Any]] = []
-            for ln in lines:
-                if not pars or ln.par != pars[-1][0].par:
-                    pars.append([])
-                pars[-1].append(ln)
+            pars = ocr.block_paragraphs(block)
             for pi, par in enumerate(pars, 1):
                 from ..ocr.model import union
                 rid = f"r_{page.number}_{bi}_{pi}"

@@ -271,6 +271,15 @@ class OcrDocument:
     def block_lines(self, block: Block) -> list[Line]:
         return self.lines[block.first_line:block.first_line + block.n_lines]
 
+    def block_paragraphs(self, block: Block) -> list[list[Line]]:
+        """A block's lines grouped by paragraph, in order (consecutive lines of one ``par``)."""
+        pars: list[list[Line]] = []
+        for ln in self.block_lines(block):
+            if not pars or ln.par != pars[-1][0].par:
+                pars.append([])
+            pars[-1].append(ln)
+        return pars
+
     def line_words(self, line: Line) -> list[Word]:
         return self.words[line.first_word:line.first_word + line.n_words]
 
