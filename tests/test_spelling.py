@@ -451,3 +451,22 @@ def test_collection_vocabulary_command_writes_the_books_own_words(tmp_path: Path
     doc = run_rules("Then Babikian and the Zeitounlis went.", spelling.RULES,
                     from_mapping({"dictionaries": [str(out)]}))
     assert doc.text == "Then Babikian and the Zeitounlis went." and not doc.changes
+
+
+def test_tokenise_in_pieces_matches_the_whole_text(monkeypatch):
+    """A long text is tokenised a piece at a time (to bound its copies): the words, their
+    places and their forms must be those of tokenising it at once."""
+    from pipeline.stages import spelling as S
+
+    text = ("The rnodern \u2019tis prisoner\u2019s \\\\Ve ofthe 1949\u201350 Kim Il-sung \u00c9tude\n\n"
+            "\u03a3OFIA tl1e end.\f  word\tword\u00a0x ") * 40
+    whole = S.tokenise(text)
+    monkeypatch.setattr(S, "_PIECE", 7)
+    pieces = S.tokenise(text)
+    assert list(pieces[0]) == list(whole[0]) and list(pieces[1]) == list(whole[1])
+    assert pieces[2] == whole[2]
+    assert len(whole[2]) > 400
+    monkeypatch.setattr(S, "_PIECE", 10_000)
+    end = text.index(" ", 900)  # a stretch cut at white space, as View.apply cuts them
+    part = S.tokenise(text, 12, end)
+    assert [text[s:e] for s, e in zip(part[0], part[1])] == [text[s:e] for s, e in zip(whole[0], whole[1]) if 12 <= s and e <= end]

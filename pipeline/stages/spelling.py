@@ -205,14 +205,43 @@ _FOREIGN_REACH = 4
 def tokenise(text: str, start: int = 0, end: int | None = None) -> tuple[array, array, list[str]]:
     """Starts, ends and lower-case forms (curly apostrophe made straight; one string per
     form) of the words in ``text[start:end]``. A word never holds white space, so a stretch
-    cut at white space is tokenised exactly as the whole text would be there.
+    cut at white space is tokenised exactly as the whole text would be there; a long one is
+    tokenised a piece at a time (its copies, lowered, are a piece's, not the text's).
 
     >>> tokenise("The \\\\Ve ofthe 1949, prisoner\u2019s")[2]
     ['the', '\\\\ve', 'ofthe', '1949', "prisoner's"]
+    >>> tokenise("ab cd ef", 1, 7)[:2]
+    (array('i', [1, 3, 6]), array('i', [2, 5, 7]))
     """
     if end is None:
         end = len(text)
-    flat = array("l", chain.from_iterable(map(_SPAN, _WORD.finditer(text, start, end))))
+    tc = _pos_type(len(text))
+    starts, ends, lows = array(tc), array(tc), []
+    while start < end:
+        cut = end
+        if end - start > _PIECE:
+            ws = _WHITE.search(text, start + _PIECE, end)
+            cut = ws.end() if ws else end
+        st, en, lw = _tokenise_piece(text, start, cut, tc)
+        starts.extend(st)
+        ends.extend(en)
+        lows.extend(lw)
+        start = cut
+    return starts, ends, lows
+
+
+#: the piece of text tokenised at a time (characters; cut at the next white space)
+_PIECE = 1 << 18
+_WHITE = re.compile(r"\s")
+
+
+def _pos_type(n: int) -> str:
+    """The array type for offsets into a text of ``n`` characters (4 bytes while they fit)."""
+    return "i" if n < (1 << 31) - (1 << 24) else "q"
+
+
+def _tokenise_piece(text: str, start: int, end: int, tc: str) -> tuple[array, array, list[str]]:
+    flat = array(tc, chain.from_iterable(map(_SPAN, _WORD.finditer(text, start, end))))
     starts, ends = flat[0::2], flat[1::2]
     seg = text[start:end]
     low = seg.lower()
@@ -221,7 +250,7 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> tuple[array, 
         lows = [intern(low[s - start : e - start]) for s, e in zip(starts, ends)]
     else:
         lows = [intern(text[s:e].lower()) for s, e in zip(starts, ends)]
-    if "\u2019" in text:
+    if "\u2019" in seg:
         lows = [intern(w.replace("\u2019", "'")) if "\u2019" in w else w for w in lows]
     return starts, ends, lows
 
@@ -423,6 +452,9 @@ class Params:
         #: known words this page's sure real-word fixes read as another ("tho" -> "the"),
         #: with how often: the same word with weaker context elsewhere is likely the same
         self.word_habits: Counter[tuple[str, str]] = Counter()
+        #: one copy of each distinct record of reads: a word the document repeats is mostly
+        #: judged on the same counts wherever it stands (a plan's items share them)
+        self.reads_pool: dict[tuple, tuple] = {}
 
     def doc_index(self, dw: frozenset[str]) -> "_DocIndex":
         """The delete index over the document's own words ``dw`` (kept up to date)."""
@@ -565,7 +597,8 @@ class View:
         self.changed: list[tuple[int, int, int, int, int, int]] = []
         self.moved: set[str] = set()
         self.nq_moved = prev is not None and prev.nq != self.nq
-        self._foreign: dict[int, bool] = {}
+        #: foreign_near answers by word: 0 not asked yet, 1 no, 2 yes (a byte a word)
+        self._foreign = bytearray(len(lows))
         #: misread-looking words, weighted as the error rate counts them
         self.bad = prev.bad if prev is not None else _bad_words(self.lang, counts)
 
@@ -684,9 +717,9 @@ class View:
 
     def foreign_near(self, i: int, reach: int = _FOREIGN_REACH) -> bool:
         """Word i, or a word within ``reach`` words of it, is of another language."""
-        r = self._foreign.get(i)
-        if r is not None and reach == _FOREIGN_REACH:
-            return r
+        r0 = self._foreign[i]
+        if r0 and reach == _FOREIGN_REACH:
+            return r0 == 2
         lows = self.lows
         memo = self.lang.known_memo
         n = 0
@@ -702,7 +735,7 @@ class View:
         # "und") or a Latin tag ("et al."): two such signs (or accented words) it takes
         r = r or n >= 2
         if reach == _FOREIGN_REACH:
-            self._foreign[i] = r
+            self._foreign[i] = 2 if r else 1
         return r
 
     def in_skip(self, s: int, e: int) -> bool:
@@ -718,7 +751,7 @@ class View:
 
     def window(self, i: int, j: int, foreign: bool = False) -> tuple:
         """Everything a decision on words i..j reads from the text (see ``_SIC_REACH``), as
-        (text, start, end, then what must be equal besides the text there)."""
+        (the text there, the word's place in it, then what must be equal besides)."""
         starts, ends, text = self.starts, self.ends, self.text
         last = len(starts) - 1
         si, ej = starts[i], ends[j]
@@ -728,7 +761,8 @@ class View:
         m = _TO_LAST_SPACE.match(text, max(0, si - 80), si)
         a = min(lo, m.end() - 1 if m else max(0, si - 80))
         b = min(len(text), max(hi, _NON_SPACE_RUN.match(text, ej).end() + 1, ej + _SIC_REACH))
-        return (text, a, b, si - a, b - a, j - i, i > 0, j < last, self.in_skip(si, ej),
+        # the text itself, not the whole version's: a kept window must not keep a version
+        return (text[a:b], si - a, j - i, i > 0, j < last, self.in_skip(si, ej),
                 foreign and self.foreign_near(i), self.confidence(si, ej))
 
     # -- the next version ------------------------------------------------------------------
@@ -762,7 +796,8 @@ class View:
         counts = Counter(self.counts)
         moved: set[str] = set()
         changed = []
-        new_starts, new_ends = array("l"), array("l")
+        tc = _pos_type(len(new))
+        new_starts, new_ends = array(tc), array(tc)
         new_lows: list[str] = []
         shift = 0
         ti = 0
@@ -812,7 +847,7 @@ def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def _extend_shifted(out: array, part: array, shift: int) -> None:
-    out.extend(array("l", map(shift.__add__, part)) if shift else part)
+    out.extend(array(out.typecode, map(shift.__add__, part)) if shift or part.typecode != out.typecode else part)
 
 
 def _shift_spans(spans: list[tuple[int, int]], edits: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
@@ -1984,7 +2019,7 @@ def _same_window(a: "tuple | _Window | None", b: tuple) -> bool:
         return False
     if isinstance(a, _Window):
         a = a.get()
-    return a[3:] == b[3:] and a[0][a[1] : a[2]] == b[0][b[1] : b[2]]
+    return a == b
 
 
 class _Window:
@@ -1999,6 +2034,12 @@ class _Window:
 
     def get(self) -> tuple:
         return self.V.window(self.i, self.j, self.foreign)
+
+    def carry(self, V: View, i: int) -> None:
+        """Point at word ``i`` of the next version ``V``, which no change came near: its
+        window there is the one it had (so the version it was taken in can be let go)."""
+        self.j += i - self.i
+        self.V, self.i = V, i
 
 
 #: an item is a decision the plan keeps for a word (a pair of words for "s") of the current
@@ -2017,6 +2058,7 @@ def _judge(V: View, tag: str, i: int, old: list | None) -> list:
         key: "tuple | _Window" = V.window(i, j, tag != "s")
         if _same_window(old[4], key) and V.still(old[3]):  # type: ignore[arg-type]
             old[1] = i
+            old[4] = key  # the same window, from this version
             return old
     else:
         key = _Window(V, i, j, tag != "s")
@@ -2026,6 +2068,7 @@ def _judge(V: View, tag: str, i: int, old: list | None) -> list:
         d = fn(V, i)
     finally:
         reads, V.reads = tuple(V.reads), None
+    reads = V.P.reads_pool.setdefault(reads, reads)
     return [tag, i, d, reads, key]
 
 
@@ -2196,6 +2239,8 @@ def _round(V: View, prev: _Items | None, first: bool) -> _Items:
             it = _judge(V, tag, ni, None)
             if not _keep(it):
                 continue
+        elif isinstance(it[4], _Window):
+            it[4].carry(V, ni)
         out.append(it)
     pending = []
     counts = V.counts
