@@ -184,6 +184,25 @@ def split_batch_settings(config: "Config") -> tuple["Config", dict[str, Any]]:
     return config.replace(stages=rest), table
 
 
+_BUILD: list[str] = []
+
+
+def build_version() -> str:
+    """ocrmend's version and a digest of its own code and data (``0.1.0+1a2b3c4d5e6f``): an
+    edited or upgraded install within one release still counts as another version, so the
+    manifest never keeps outputs an older build wrote. Computed once per process."""
+    if not _BUILD:
+        from . import __version__
+
+        root = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".txt", ".tsv", ".json", ".css", ".js"):
+                h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        _BUILD.append(f"{__version__}+{h.hexdigest()[:12]}")
+    return _BUILD[0]
+
+
 def run_key(config: "Config", dictionaries: str, version: str) -> str:
     """The part of every document's key that is the same for the whole run."""
     blob = json.dumps({"config": plain_config(config), "dictionaries": dictionaries, "version": version},
@@ -283,12 +302,12 @@ def _worker_mismatch(job: Job, config: "Config", image: bool) -> str | None:
     ocrmend, other word lists, another Tesseract), or None. Checked once per process."""
     key = (job.version, job.dictionaries, json.dumps(job.config, sort_keys=True), str(image and job.tesseract))
     if key not in _WORKER_CHECKED:
-        from . import __version__
         from .lexicon import get_lexicon
 
         problem = None
-        if __version__ != job.version:
-            problem = f"this worker runs ocrmend {__version__}, the client {job.version}; install the same version"
+        mine = build_version()
+        if mine != job.version:
+            problem = f"this worker runs ocrmend {mine}, the client {job.version}; install the same version"
         elif get_lexicon(config.dictionaries).version != job.dictionaries:
             problem = (f"this worker ({os.getcwd()}) reads other word lists than the client; start workers in "
                        "the project folder, or name the word lists by absolute path (config 'dictionaries')")
@@ -829,12 +848,12 @@ class Options:
 
 
 def make_job(config: "Config", tasks: list[Task], opts: Options, tesseract: str | None) -> Job:
-    from . import __version__
     from .lexicon import get_lexicon
 
     dictionaries = get_lexicon(config.dictionaries).version
-    return Job(config=plain_config(config), run_key=run_key(config, dictionaries, __version__),
-               dictionaries=dictionaries, version=__version__, mode=opts.mode, force=opts.force,
+    version = build_version()
+    return Job(config=plain_config(config), run_key=run_key(config, dictionaries, version),
+               dictionaries=dictionaries, version=version, mode=opts.mode, force=opts.force,
                tesseract=tesseract, tesseract_cmd=opts.tesseract_cmd)
 
 
