@@ -304,15 +304,7 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
                 new = new[: len(new) - len(hyp.get("CONTENT", ""))]
             if new != content:
                 el.set("CONTENT", new)
-        refs = []
-        if p.kind:
-            tid = _tag_id("kind", p.kind)
-            tag_defs.setdefault(tid, ("ocrmend-kind", p.kind, f"taken out of the body text by ocrmend as {p.kind}"))
-            refs.append(tid)
-        for rule, reason in zip(p.flags, p.reasons):
-            tid = _tag_id("flag", rule)
-            tag_defs.setdefault(tid, ("ocrmend-flag", rule, reason))
-            refs.append(tid)
+        refs = _word_tags(p, tag_defs)
         if refs:
             old = (el.get("TAGREFS") or "").split()
             el.set("TAGREFS", " ".join(old + [r for r in refs if r not in old]))
@@ -332,6 +324,21 @@ def _add_tags(root: Any, ns: str, defs: dict[str, tuple[str, str, str]], have: s
         t = tags.makeelement(_q(ns, "OtherTag"), {"ID": tid, "TYPE": typ, "LABEL": label, "DESCRIPTION": desc})
         tags.append(t)
     fit_in(tags)
+
+
+def _word_tags(p: Any, tag_defs: dict[str, tuple[str, str, str]]) -> list[str]:
+    """The ``TAGREFS`` ids a planned word gets (its block kind, its flags), each tag defined
+    once in ``tag_defs`` for the ``Tags`` element."""
+    refs = []
+    if p.kind:
+        tid = _tag_id("kind", p.kind)
+        tag_defs.setdefault(tid, ("ocrmend-kind", p.kind, f"taken out of the body text by ocrmend as {p.kind}"))
+        refs.append(tid)
+    for rule, reason in zip(p.flags, p.reasons):
+        tid = _tag_id("flag", rule)
+        tag_defs.setdefault(tid, ("ocrmend-flag", rule, reason))
+        refs.append(tid)
+    return refs
 
 
 def _step(parent: Any, ns: str, tag: str, meta: dict[str, str], attrs: dict[str, str] | None = None) -> Any:
@@ -449,16 +456,7 @@ def new_document(ocr: Any, plan: Any, meta: dict[str, str], name: str) -> str:
                             attrs.update({"SUBS_TYPE": "HypPart1", "SUBS_CONTENT": p.joined or ""})
                         elif p.part == 2:
                             attrs.update({"SUBS_TYPE": "HypPart2", "SUBS_CONTENT": p.joined or ""})
-                        refs = []
-                        if p.kind:
-                            tid = _tag_id("kind", p.kind)
-                            tag_defs.setdefault(tid, ("ocrmend-kind", p.kind,
-                                                      f"taken out of the body text by ocrmend as {p.kind}"))
-                            refs.append(tid)
-                        for rule, reason in zip(p.flags, p.reasons):
-                            tid = _tag_id("flag", rule)
-                            tag_defs.setdefault(tid, ("ocrmend-flag", rule, reason))
-                            refs.append(tid)
+                        refs = _word_tags(p, tag_defs)
                         if refs:
                             attrs["TAGREFS"] = " ".join(dict.fromkeys(refs))
                         attrs["CONTENT"] = text

@@ -91,16 +91,7 @@ def _coords(c: Any) -> tuple[int, int, int, int] | None:
 def text_equiv(el: Any) -> Any:
     """The ``TextEquiv`` child to read: the lowest ``index`` (PAGE's order of preference)."""
     tes = _children(el, "TextEquiv")
-    if not tes:
-        return None
-
-    def key(t: Any) -> int:
-        try:
-            return int(t.get("index", "1000000"))
-        except ValueError:
-            return 1000000
-
-    return min(tes, key=key)
+    return _lowest(tes) if tes else None
 
 
 def equiv_text(te: Any) -> str:
