@@ -481,26 +481,33 @@ def load_index(counts: dict[str, int]) -> Index:
         return index
 
 
-def _query_deletes(key: str, max_ed: int) -> set[str]:
-    """The strings the query probes: its prefix and that prefix's deletes up to ``max_ed``
-    (with the empty string for a query no longer than ``max_ed``, as the index has it)."""
-    p = key[:_PREFIX]
-    out = {p}
-    frontier = [p]
+def deletes(word: str, max_ed: int) -> set[str]:
+    """``word`` and every string made from it by deleting up to ``max_ed`` characters.
+
+    >>> sorted(deletes("abc", 1))
+    ['ab', 'abc', 'ac', 'bc']
+    >>> "" in deletes("ab", 2)
+    True
+    """
+    out = {word}
+    frontier = [word]
     for _ in range(max_ed):
         nxt = []
         for w in frontier:
-            if len(w) <= 1:
-                continue
             for i in range(len(w)):
                 d = w[:i] + w[i + 1 :]
                 if d not in out:
                     out.add(d)
                     nxt.append(d)
         frontier = nxt
-    if len(key) <= max_ed:
-        out.add("")
     return out
+
+
+def _query_deletes(key: str, max_ed: int) -> set[str]:
+    """The strings the query probes: its prefix and that prefix's deletes up to ``max_ed``
+    (the empty string among them exactly when the query is no longer than ``max_ed``, since
+    the prefix is longer than any edit distance asked for)."""
+    return deletes(key[:_PREFIX], max_ed)
 
 
 def lookup(index: Index, key: str, max_ed: int, limit: int = 12) -> list[tuple[str, int]]:

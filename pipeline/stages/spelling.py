@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..edits import Edit, Flag
 from ..rules import Context, rule
+from ..spelling_data import deletes
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..lexicon import Lexicon
@@ -477,27 +478,12 @@ class _DocIndex:
         self.words: frozenset[str] = frozenset()
         self.by_delete: dict[str, str | tuple[str, ...]] = {}
 
-    @staticmethod
-    def _deletes(w: str, ed: int) -> set[str]:
-        out = {w}
-        frontier = [w]
-        for _ in range(ed):
-            nxt = []
-            for x in frontier:
-                for i in range(len(x)):
-                    d = x[:i] + x[i + 1 :]
-                    if d not in out:
-                        out.add(d)
-                        nxt.append(d)
-            frontier = nxt
-        return out
-
     def sync(self, dw: frozenset[str]) -> None:
         if dw is self.words:
             return
         index = self.by_delete
         for w in self.words - dw:
-            for d in self._deletes(w, 2):
+            for d in deletes(w, 2):
                 ws = index.get(d)
                 if ws == w:
                     del index[d]
@@ -505,7 +491,7 @@ class _DocIndex:
                     rest = tuple(x for x in ws if x != w)
                     index[d] = rest[0] if len(rest) == 1 else rest
         for w in dw - self.words:
-            for d in self._deletes(w, 2):
+            for d in deletes(w, 2):
                 ws = index.get(d)
                 if ws is None:
                     index[d] = w
@@ -519,7 +505,7 @@ class _DocIndex:
         """The words within ``ed`` edits (optimal string alignment) of ``key``, sorted."""
         index = self.by_delete
         found: set[str] = set()
-        for d in self._deletes(key, ed):
+        for d in deletes(key, ed):
             ws = index.get(d)
             if ws is not None:
                 if isinstance(ws, tuple):
