@@ -11,6 +11,16 @@ RAW = ROOT / "raw"
 SEED = RAW / "000_158432e1425d889a.txt"
 
 
+def write(p: Path, data: "str | bytes") -> Path:
+    """Write a test input (text as UTF-8, or bytes as they are), making its folders."""
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        p.write_text(data, encoding="utf-8")
+    else:
+        p.write_bytes(data)
+    return p
+
+
 def ocrmend_cmd() -> list[str]:
     """The installed console script (as a user runs it), else ``python -m pipeline``."""
     exe = shutil.which("ocrmend")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RAW, SEED, ocrmend_cmd
+from conftest import RAW, SEED, ocrmend_cmd, write
 
 from pipeline.batch import FAILURES, MANIFEST, Manifest, sweep_partial_files
 
@@ -21,14 +21,6 @@ LETTER = RAW / "letter-cp1252.txt"
 def cli(*args, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([*ocrmend_cmd(), *map(str, args)], capture_output=True, cwd=cwd, timeout=timeout, **kw)
 
-
-def write(p: Path, data) -> Path:
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        p.write_text(data, encoding="utf-8")
-    else:
-        p.write_bytes(data)
-    return p
 
 
 def make_tree(root: Path, copies: int = 3) -> Path:

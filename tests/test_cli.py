@@ -2,9 +2,8 @@
 import json
 import re
 import shutil
-from pathlib import Path
 
-from conftest import RAW, SEED
+from conftest import RAW, SEED, write
 
 SAMPLE = "The illu-\nsions of youth\nend here.\n"
 _TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?")
@@ -13,14 +12,6 @@ _TIMESTAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?")
 def _undated(data: bytes) -> bytes:
     return _TIMESTAMP.sub(b"<date>", data)
 
-
-def write(p: Path, data):
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        p.write_text(data, encoding="utf-8")
-    else:
-        p.write_bytes(data)
-    return p
 
 
 def test_help_lists_commands_and_exit_codes(run_cli):
