@@ -217,11 +217,10 @@ def _read_source(source: Source, config: Config, name: str | None) -> tuple[str,
 
 def result_of(doc: Document, config: Config, *, release: bool = False) -> Result:
     """The result of a cleaned document. With ``release`` the document is used up on the way:
-    its offset map, scratch state and change objects are let go as the result is built (a
-    long document's change records and its offset map are then never in memory twice)."""
+    its scratch state and change objects are let go as the result is built (a long
+    document's change records are then never in memory twice)."""
     blocks = doc.blocks()
     if release:
-        doc.origin = array("i")
         doc.state.clear()
         doc._cache.clear()
     take = _records_of if release else (lambda items: [x.to_record() for x in items])
