@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from .base import BlockIn, LineIn, PageIn, Reading, W, Walked, build, local, word_text
+from .plan import words_to_write
 
 WORD_CLASSES = {"ocrx_word", "ocr_word"}
 LINE_CLASSES = {"ocr_line", "ocrx_line", "ocr_textfloat", "ocr_header", "ocr_caption"}
@@ -267,13 +268,8 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
     visited (except words split out of a line's text, whose line is written whole). ``source`` (the
     bytes read) is not needed here: every writer is called alike."""
     lines: dict[int, tuple[Any, list[str], bool]] = {}
-    words, els, extras = refs
-    for i, p in enumerate(plan):
-        el = els[i]
-        if el is not None and not p.changed:
-            continue
-        w = words[i]
-        text = p.printed(w.text)
+    extras = refs[2]
+    for i, el, w, p, text in words_to_write(refs, plan):
         if el is None:  # a word split out of a line's text: the line gets its words back
             line = extras[i]["line"]
             entry = lines.setdefault(id(line), (line, [], False))

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, box_of_points, build, local, word_text
+from .plan import words_to_write
 
 NAMESPACES = {
     "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15": "2019",
@@ -303,13 +304,8 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
     bytes read) is not needed here: every writer is called alike."""
     touched_lines: dict[int, Any] = {}
     virtual: dict[int, list[str]] = {}
-    words, els, extras = refs
-    for i, p in enumerate(plan):
-        el = els[i]
-        if el is not None and not p.changed:
-            continue
-        w = words[i]
-        text = p.printed(w.text)
+    extras = refs[2]
+    for i, el, w, p, text in words_to_write(refs, plan):
         if el is None:  # a word split out of a line's text
             line = extras[i]["line"]
             virtual.setdefault(id(line), []).append(text)

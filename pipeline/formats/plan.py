@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 HYPHENS = "-\N{HYPHEN}\N{SOFT HYPHEN}\N{NOT SIGN}\N{NON-BREAKING HYPHEN}=\N{DOUBLE OBLIQUE HYPHEN}"
 
@@ -154,3 +154,16 @@ def plan_words(result: Any) -> list[WordPlan]:
                 p.flags = p.flags + (f["rule"],)
                 p.reasons = p.reasons + (f["reason"],)
     return plans
+
+
+def words_to_write(refs: Any, plan: list[WordPlan]) -> Iterator[tuple[int, Any, Any, WordPlan, str]]:
+    """``(index, element, word, its plan, the text to print)`` for each word a writer must
+    visit: those the plan changes, and every word split out of a line's text (element None:
+    the line is written whole from its words)."""
+    words, els, _ = refs
+    for i, p in enumerate(plan):
+        el = els[i]
+        if el is not None and not p.changed:
+            continue
+        w = words[i]
+        yield i, el, w, p, p.printed(w.text)
