@@ -655,3 +655,164 @@ def test_a_no_op_hocr_copy_has_each_element_with_the_same_attributes(book):
            if isinstance(e.tag, str) and e.get("name") != "ocrmend"]
     assert got == src
     assert out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC')
+
+
+# -- the short ways read exactly what the general way reads -------------------------------
+HOCR_LINES = """<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title></title>
+<meta name='ocr-system' content='tesseract 5.3.0' /></head><body>
+<div class='ocr_page' title='bbox 0 0 900 600'><div class='ocr_carea'><p class='ocr_par'>
+<span class='ocr_line' title='bbox 10 10 400 40'>
+ <span class='ocrx_word' title='bbox 10 10 60 40; x_wconf 96'>plain</span>
+ <span class='ocrx_word' title='bbox 70 10 120 40; x_wconf 91'>words</span>
+</span>
+<span class='ocr_line' title='bbox 10 50 400 80'>{odd}</span>
+</p></div></div></body></html>"""
+
+#: word elements Tesseract's short way must hand to the general one, each alone in a line
+ODD_HOCR_WORDS = [
+    "<span class='ocrx_word' title='bbox 10 50 10 80; x_wconf 90'>narrow</span>",  # empty box
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 150'>over</span>",  # conf over 100
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 90; x_font Serif'>more</span>",
+    "<span class='ocrx_word' title='bbox 10.6 50 60 80; x_wconf 90'>decimal</span>",
+    "<span class='ocrx_word' title='bbox \u0661\u0660 50 60 80; x_wconf 90'>digits</span>",  # Arabic-Indic
+    "<span class='ocrx_word' title='bbox 10 50 60 80'>noconf</span>",
+    "<span class='ocrx_word'>notitle</span>",
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 90'> spaced </span>",
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 90'><strong>bold</strong></span>",
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 90'></span>",  # no text: no word
+    "<span class='ocrx_word' title='bbox 10 50 60 80; x_wconf 90&#10;bbox 1 2 3 4; x_wconf 5'>nl</span>",
+]
+
+
+def _lines_read(walked):
+    return [[(tuple(w), el) for w, el in zip(ln.words, ln.els)]
+            for p in walked.pages for b in p.blocks for par in b.paragraphs for ln in par]
+
+
+@pytest.mark.parametrize("odd", ODD_HOCR_WORDS)
+def test_hocr_short_way_reads_what_the_word_at_a_time_way_reads(odd, monkeypatch):
+    from pipeline.formats import hocr, safexml
+
+    root = safexml.parse(HOCR_LINES.format(odd=odd).encode(), "t")
+    runs = []
+    real_run = hocr._tesseract_run
+    monkeypatch.setattr(hocr, "_tesseract_run", lambda els: runs.append(real_run(els)) or runs[-1])
+    fast = hocr.walk(root, "t")
+    assert runs[0] is not None and runs[1] is None  # the plain line went the short way, the odd one not
+    monkeypatch.setattr(hocr, "_tesseract_run", lambda els: None)
+    slow = hocr.walk(root, "t")
+    assert _lines_read(fast) == _lines_read(slow)
+    assert (fast.pages[0].width, fast.pages[0].height) == (slow.pages[0].width, slow.pages[0].height)
+
+
+def pword(points: str | None, text: str, conf: str | None = None, inner: str | None = None) -> str:
+    """A PAGE ``Word`` (``inner`` replaces its Coords when given)."""
+    coords = inner if inner is not None else (f'<Coords points="{points}"/>' if points is not None else "")
+    attr = f' conf="{conf}"' if conf is not None else ""
+    return f"<Word>{coords}<TextEquiv{attr}><Unicode>{text}</Unicode></TextEquiv></Word>"
+
+
+PAGE_LINE = """<PcGts xmlns="{ns}"><Page imageWidth="900" imageHeight="600">
+<TextRegion id="r1"><Coords points="0,0 900,0 900,600 0,600"/>
+<TextLine id="l1"><Coords points="10,10 400,10 400,40 10,40"/>{plain}</TextLine>
+<TextLine id="l2"><Coords points="10,50 400,50 400,80 10,80"/>{first}{odd}</TextLine>
+</TextRegion></Page></PcGts>"""
+PLAIN_PAGE_WORDS = pword("10,10 60,10 60,40 10,40", "plain", "0.96") + pword("70,10 120,10 120,40 70,40", "words", "0.5")
+RECT = "70,50 120,50 120,80 70,80"
+
+ODD_PAGE_WORDS = [
+    pword("70,50 70,50 70,80 70,80", "narrow"),
+    pword("70,50 120,50 120,80 75,80", "skewed"),
+    pword("70,50 120,52 118,80 71,79 69,60", "polygon"),
+    pword("070,50 120,50 120,80 70,80", "zero"),
+    pword("\u0667\u0660,50 120,50 120,80 \u0667\u0660,80", "digits"),  # Arabic-Indic digits
+    pword("70.5,50 120,50 120,80 70.5,80", "half"),
+    pword(RECT + "&#10;1,1 2,1 2,2 1,2", "nl"),
+    pword(None, "old", inner='<Coords><Point x="70" y="50"/><Point x="120" y="80"/></Coords>'),
+    pword(None, "nocoords"),
+    pword(RECT, "nan", "nan"),
+    pword(RECT, "high", "1.7"),
+    pword(RECT, "low", "-1"),
+    pword(RECT, "empty", ""),
+    pword(RECT, "bad", "x"),
+    pword(RECT, "noconf"),
+    f'<Word><Coords points="{RECT}"/><TextEquiv index="2" conf="0.2"><Unicode>second</Unicode></TextEquiv>'
+    '<TextEquiv index="1" conf="0.8"><Unicode>chosen</Unicode></TextEquiv></Word>',
+    pword(RECT, "  "),
+]
+
+
+def _page_line_reference(line_el, q):
+    """A line's words read one by one with the module's general helpers (no short way)."""
+    from pipeline.formats import page
+
+    out = []
+    for w in line_el.iterchildren(q.word):
+        te = page.text_equiv(w)
+        text = " ".join(page.equiv_text(te).split())
+        if te is None or not text:
+            continue
+        box = page.coords_box(w) or page.coords_box(line_el) or (0, 0, 1, 1)
+        conf = page.equiv_conf(te) if te.get("conf") is not None else 100.0
+        out.append(((text, box, conf), w))
+    return out
+
+
+@pytest.mark.parametrize("odd", ODD_PAGE_WORDS)
+def test_page_short_way_reads_what_the_general_helpers_read(odd):
+    from pipeline.formats import page, safexml
+
+    first = pword("10,50 60,50 60,80 10,80", "first", "0.9")
+    root = safexml.parse(PAGE_LINE.format(ns=PAGE_NS, plain=PLAIN_PAGE_WORDS, first=first, odd=odd).encode(), "t")
+    q = page._Names(PAGE_NS)
+    lines = list(root.iter(q.line))
+    assert page._rect_boxes([w[0] for w in lines[0].iterchildren(q.word)]) is not None  # the short way runs
+    for line_el in lines:
+        line = page._line(line_el, q)
+        assert [(tuple(w), el) for w, el in zip(line.words, line.els)] == _page_line_reference(line_el, q)
+
+
+@pytest.mark.parametrize("wc, conf", [("0.93", 93.0), ("1.5", 100.0), ("-0.2", 0.0), ("nan", 100.0),
+                                      ("inf", 100.0), ("abc", 100.0), (None, 100.0)])
+def test_alto_word_confidence_is_clamped_to_0_100(wc, conf):
+    from pipeline.formats import alto, safexml
+
+    attr = f' WC="{wc}"' if wc is not None else ""
+    doc = (f'<alto xmlns="{ALTO3}"><Layout><Page WIDTH="100" HEIGHT="50"><PrintSpace><TextBlock><TextLine>'
+           f'<String HPOS="1" VPOS="2" WIDTH="20" HEIGHT="10" CONTENT="word"{attr}/>'
+           '</TextLine></TextBlock></PrintSpace></Page></Layout></alto>')
+    walked = alto.walk(safexml.parse(doc.encode(), "t"), "t")
+    (w,) = walked.pages[0].blocks[0].paragraphs[0][0].words
+    assert (w.text, w.box, w.conf) == ("word", (1, 2, 21, 12), conf)
+
+
+def test_model_words_in_is_the_overlap_of_each_word_with_the_span():
+    from pipeline.ocr.model import OcrDocument, PageContent
+
+    doc = OcrDocument("t")
+    for _ in range(2):
+        doc.add_page(PageContent(width=100, height=100, blocks=[
+            [[[("ab", (0, 0, 5, 5), 90), ("", (6, 0, 7, 5), 90), ("c", (8, 0, 9, 5), 90)],
+              [("de", (0, 6, 5, 9), 90)]]],
+            [[[("fgh", [0, 20, 9, 25], 80)]]]]))
+    doc.check()
+    n = len(doc.text)
+    for s in range(-1, n + 2):
+        for e in range(s - 1, n + 2):
+            expected = [w for w in doc.words if w.end > s and (w.start < e or w.start <= s) and w.start < max(e, s + 1)]
+            assert doc.words_in(s, e) == expected, (s, e)
+            assert [doc.words[i] for i in doc.word_range(s, e)] == expected
+    w = doc.words[-1]
+    assert w.box == (0, 20, 9, 25) and isinstance(w.conf, float) and doc.lines[-1].box == (0, 20, 9, 25)
+    assert hash(w) == hash(doc.words[-1]) and {w, doc.lines[0], doc.blocks[0]}  # immutable, hashable
+    with pytest.raises(AttributeError):
+        w.text = "x"  # type: ignore[misc]
+
+
+def test_union_of_no_boxes_is_an_error():
+    from pipeline.ocr.model import union
+
+    with pytest.raises(ValueError):
+        union([])
+    assert union(iter([(3, 4, 5, 6), [1, 9, 2, 10]])) == (1, 4, 5, 10)

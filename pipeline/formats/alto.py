@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from ..ocr.geometry import PAGE_NUMBER
+from .plan import changed_words
 from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, build, declared_kind, local, word_text
 
 NAMESPACES = {
@@ -174,9 +175,11 @@ def _line(line_el: Any, q_string: str, q_hyp: str, scale: float) -> LineIn:
     line = LineIn(words, line_el, None, "", els)
     last = -1  # the index of the word a HYP would join, -1 when there is none
     line_box: Any = False  # the line's own box, looked up once when a word has none
-    for child in line_el.iterchildren(q_string, q_hyp):
+    # a line without a HYP (most lines) is walked by String alone: no tag to read a word
+    has_hyp = line_el.find(q_hyp) is not None
+    for child in (line_el.iterchildren(q_string, q_hyp) if has_hyp else line_el.iterchildren(q_string)):
         get = child.get
-        if child.tag == q_hyp:
+        if has_hyp and child.tag == q_hyp:
             if last >= 0:
                 w = words[last]
                 words[last] = W(w.text + (get("CONTENT", "-") or "-"), w.box, w.conf)
@@ -206,17 +209,21 @@ def _line(line_el: Any, q_string: str, q_hyp: str, scale: float) -> LineIn:
             conf = 100.0
         else:
             try:
-                conf = max(0.0, min(100.0, 100.0 * float(wc)))
+                conf = 100.0 * float(wc)
             except ValueError:
                 conf = 100.0
+            if not 0.0 <= conf <= 100.0:  # out of range, or not a number
+                conf = max(0.0, min(100.0, conf))
         last = len(words)
-        words.append(W(text, box, conf))
+        words.append(_new_tuple(W, (text, box, conf)))
         els.append(child)
     return line
 
 
 #: a CONTENT that needs ``word_text`` (white space in or around it)
 _NEEDS_TIDY = re.compile(r"\s").search
+#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
+_new_tuple = tuple.__new__
 
 
 def _declared_of(el: Any, tags: dict[str, str]) -> tuple[str | None, str]:
@@ -270,10 +277,8 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
     ids = set() if _never_says(source, b"ocrmend") else _ids(root, "ocrmend")
     tag_defs: dict[str, tuple[str, str, str]] = {}
     words, els, extras = refs
-    for i, p in enumerate(plan):
-        if not p.changed:
-            continue
-        w, el = words[i], els[i]
+    for i in changed_words(plan):
+        p, w, el = plan[i], words[i], els[i]
         hyp = extras[i].get("hyp") if i in extras else None
         content = el.get("CONTENT", "")
         if p.part == 1:
@@ -282,8 +287,7 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
                 new = new[: len(new) - len(hyp.get("CONTENT", ""))]
             if hyp is None and p.hyphen:
                 line = el.getparent()
-                strings = [c for c in line if local(c.tag) == "String"]
-                if strings and strings[-1] is el:
+                if next(el.itersiblings("{*}String"), None) is None:  # the last String of its line
                     hyp = line.makeelement(_q(ns, "HYP"), {"CONTENT": p.hyphen})
                     el.addnext(hyp)  # after the word, before any space or white space that follows it
                     hyp.tail, el.tail = el.tail, None

@@ -17,6 +17,8 @@ the stages took out of the body gets ``data-ocrmend-kind``. The processing is re
 from __future__ import annotations
 
 import re
+from itertools import repeat
+from operator import lt
 from typing import Any
 
 from .base import BlockIn, LineIn, PageIn, Reading, W, Walked, build, local, word_text
@@ -99,6 +101,12 @@ def _fast_bbox(title: str | None) -> tuple[int, int, int, int] | None:
 
 #: Tesseract's own word title, read without the general property parser
 _TESS_TITLE = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)")
+#: a run of Tesseract's word titles joined by newlines (ASCII digits: the common case, and
+#: the fastest to match; any other title is read a word at a time)
+_TESS_TITLES = re.compile(r"bbox [0-9]+ [0-9]+ [0-9]+ [0-9]+; x_wconf [0-9]+"
+                          r"(?:\nbbox [0-9]+ [0-9]+ [0-9]+ [0-9]+; x_wconf [0-9]+)*").fullmatch
+#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
+_new_tuple = tuple.__new__
 
 
 def _word_box_conf(title: str | None, line_el: Any) -> tuple[tuple[int, int, int, int], float]:
@@ -137,11 +145,18 @@ class _Walk:
         self.max_x = self.max_y = 0
 
     def run(self, el: Any, block: Any, par: Any, line: Any, declared: tuple[str, str] | None) -> None:
+        # Tesseract's words (class exactly "ocrx_word": no class to split, nothing declared) are
+        # gathered and read a run at a time (``tesseract_words``); the run is handed over before
+        # any other child is looked into, so lines are met in the file's order all the same
+        run: list[Any] = []
         for child in el.iterchildren(self.element):  # elements only: no comments, no PIs
             cls = child.get("class")
-            if cls == "ocrx_word":  # Tesseract's word: no class to split, nothing it declares
-                self.word(child, block, par, line if line is not None else el, declared)
+            if cls == "ocrx_word":
+                run.append(child)
                 continue
+            if run:
+                self.tesseract_words(run, block, par, line if line is not None else el, declared)
+                run = []
             if cls is None:
                 if len(child):
                     self.run(child, block, par, line, declared)
@@ -166,6 +181,27 @@ class _Walk:
             elif not BLOCK_CLASSES.isdisjoint(names):
                 b = child
             self.run(child, b, p, ln, decl)
+        if run:
+            self.tesseract_words(run, block, par, line if line is not None else el, declared)
+
+    def tesseract_words(self, els: list[Any], block: Any, par: Any, line_el: Any,
+                        declared: tuple[str, str] | None) -> None:
+        """A run of Tesseract's words of one line: read together (``_tesseract_run``) when
+        they are written as Tesseract writes them, else a word at a time (``word``, which reads
+        every case: the result is the same either way)."""
+        run = _tesseract_run(els)
+        if run is None:
+            for e in els:
+                self.word(e, block, par, line_el, declared)
+            return
+        words, max_x, max_y = run
+        if max_x > self.max_x:
+            self.max_x = max_x
+        if max_y > self.max_y:
+            self.max_y = max_y
+        ln = self.lines.get(id(line_el)) or self._line(line_el, block, par, declared)
+        ln.words.extend(words)
+        ln.els.extend(els)
 
     def line_text(self, line_el: Any, block: Any, par: Any, declared: tuple[str, str] | None) -> None:
         from .base import add_split_line, split_words
@@ -213,6 +249,30 @@ class _Walk:
 
 #: a word's text that needs ``word_text`` (white space in or around it)
 _NEEDS_TIDY = re.compile(r"\s").search
+
+
+def _tesseract_run(els: list[Any]) -> tuple[list[W], int, int] | None:
+    """The words of word elements as Tesseract writes them (plain text without white space;
+    ``title`` exactly ``bbox x0 y0 x1 y1; x_wconf c`` in ASCII digits, boxes not empty,
+    confidences at most 100), with the largest x1 and y1; None when any is otherwise. The
+    titles are checked by one regex over the run and their numbers taken by one split, and
+    the words are made in C: no Python step a word."""
+    texts = [e.text for e in els]
+    titles = [e.get("title") for e in els]
+    if None in titles or not all(texts) or any(map(len, els)) or _NEEDS_TIDY("".join(texts)):
+        return None
+    joined = "\n".join(titles)
+    if not _TESS_TITLES(joined):
+        return None
+    # "bbox A B C D; x_wconf E" lines: without the two names, five numbers a word
+    nums = list(map(int, joined.replace("bbox ", "").replace("; x_wconf", "").split()))
+    if len(nums) != 5 * len(els):  # a title with a newline of its own
+        return None
+    x0s, y0s, x1s, y1s, confs = nums[0::5], nums[1::5], nums[2::5], nums[3::5], nums[4::5]
+    if not (all(map(lt, x0s, x1s)) and all(map(lt, y0s, y1s)) and max(confs) <= 100):
+        return None
+    words = list(map(_new_tuple, repeat(W, len(els)), zip(texts, zip(x0s, y0s, x1s, y1s), map(float, confs))))
+    return words, max(x1s), max(y1s)
 
 
 def read(root: Any, name: str) -> Reading:

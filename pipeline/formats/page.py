@@ -22,6 +22,9 @@ regions (``kind:header``) and flags (``flags:rule.id,...``); ``custom`` values e
 from __future__ import annotations
 
 import re
+from itertools import repeat
+from math import isnan
+from operator import lt
 from typing import Any
 
 from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, box_of_points, build, local, word_text
@@ -153,11 +156,16 @@ def _line(line_el: Any, q: _Names) -> LineIn:
     spaces (see the module's note)."""
     from .base import add_split_line, split_words
 
-    words: list[W] = []
     els: list[Any] = []
-    line = LineIn(words, line_el, None, "", els)
+    line = LineIn([], line_el, None, "", els)
     lbox: Any = False  # the line's box, looked up once when needed
     any_word = False
+    # the words' texts, Coords elements and TextEquiv elements, turned into words together
+    # after the loop (``_words``)
+    texts: list[str] = []
+    coords_els: list[Any] = []
+    tes_read: list[Any] = []
+    unicode_tag = q.unicode
     for w in line_el.iterchildren(q.word):
         any_word = True
         coords = te = None
@@ -178,26 +186,80 @@ def _line(line_el: Any, q: _Names) -> LineIn:
         # the first Unicode child: the first or (after PlainText) the second in a valid file
         n = len(te)
         u = te[0] if n else None
-        if u is not None and u.tag != q.unicode:
-            u = te[1] if n > 1 and te[1].tag == q.unicode else next(te.iterchildren(q.unicode), None)
+        if u is not None and u.tag != unicode_tag:
+            u = te[1] if n > 1 and te[1].tag == unicode_tag else next(te.iterchildren(unicode_tag), None)
         raw = (u.text or "") if u is not None else ""
         text = raw if raw and not _NEEDS_TIDY(raw) else word_text(raw)
         if not text:
             continue
-        box = _coords(coords) if coords is not None else None
-        if box is None:
-            if lbox is False:
-                lbox = coords_box(line_el)
-            box = lbox or (0, 0, 1, 1)
-        conf = te.get("conf")
-        words.append(W(text, box, equiv_conf(te) if conf is not None else 100.0))
+        texts.append(text)
+        coords_els.append(coords)
+        tes_read.append(te)
         els.append(w)
+    if texts:
+        boxes = _rect_boxes(coords_els)
+        if boxes is None:
+            boxes = []
+            for coords in coords_els:
+                box = _coords(coords) if coords is not None else None
+                if box is None:
+                    if lbox is False:
+                        lbox = coords_box(line_el)
+                    box = lbox or (0, 0, 1, 1)
+                boxes.append(box)
+        line.words = list(map(_new_tuple, repeat(W, len(texts)), zip(texts, boxes, _confs(tes_read))))
     if not any_word:
         te = text_equiv(line_el)
         if lbox is False:
             lbox = coords_box(line_el)
         add_split_line(line, split_words(word_text(equiv_text(te)), lbox or (0, 0, 1, 1), equiv_conf(te)))
     return line
+
+
+#: rectangles in whole pixels, corners clockwise from the top left (as Tesseract and most
+#: engines write a word's box), one a line: the backreferences hold each corner to the others
+_RECTS = re.compile(r"([0-9]+),([0-9]+) ([0-9]+),\2 \3,([0-9]+) \1,\4"
+                    r"(?:\n([0-9]+),([0-9]+) ([0-9]+),\6 \7,([0-9]+) \5,\8)*").fullmatch
+
+
+def _rect_boxes(coords_els: list[Any]) -> list[tuple[int, int, int, int]] | None:
+    """The boxes of a line's words when every one is such a rectangle, not empty, read by one
+    regex over the line; None otherwise (``_coords`` then reads each word, to the same boxes)."""
+    if None in coords_els:
+        return None
+    pts = [c.get("points") for c in coords_els]
+    if None in pts:
+        return None
+    joined = "\n".join(pts)
+    if not _RECTS(joined):
+        return None
+    nums = joined.replace(",", " ").split()  # x0 y0 x1 y0 x1 y1 x0 y1, a word
+    if len(nums) != 8 * len(pts):  # a points value with a newline of its own
+        return None
+    x0s, y0s = list(map(int, nums[0::8])), list(map(int, nums[1::8]))
+    x1s, y1s = list(map(int, nums[2::8])), list(map(int, nums[5::8]))
+    if not (all(map(lt, x0s, x1s)) and all(map(lt, y0s, y1s))):
+        return None
+    return list(zip(x0s, y0s, x1s, y1s))
+
+
+def _confs(tes: list[Any]) -> list[float]:
+    """The confidences (0-100) of the words whose TextEquiv elements are ``tes``: as
+    ``equiv_conf`` gives them, 100 where there is no ``conf``."""
+    raw = [te.get("conf") for te in tes]
+    if all(raw):
+        try:
+            confs = [100.0 * float(c) for c in raw]
+        except ValueError:
+            return [equiv_conf(te) for te in tes]
+        if min(confs) < 0.0 or max(confs) > 100.0 or any(map(isnan, confs)):
+            confs = [max(0.0, min(100.0, c)) for c in confs]  # as equiv_conf clamps them
+        return confs
+    return [equiv_conf(te) if c is not None else 100.0 for te, c in zip(tes, raw)]
+
+
+#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
+_new_tuple = tuple.__new__
 
 
 def _lowest(tes: list[Any]) -> Any:
@@ -322,12 +384,14 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
                 touched_lines[id(parent)] = parent
         _set_custom(el, custom_attr(p))
     regions: dict[int, Any] = {}
+    q = _Names(namespace(root))
     for key, line in touched_lines.items():
         if key in virtual:
             _set_equiv(line, text_equiv(line), " ".join(virtual[key]))
-        elif text_equiv(line) is not None:
-            texts = [equiv_text(text_equiv(w)) for w in _children(line, "Word")]
-            _set_equiv(line, text_equiv(line), " ".join(t for t in texts if t))
+        else:
+            te = text_equiv(line)
+            if te is not None:
+                _set_equiv(line, te, " ".join(t for t in _word_texts(line, q) if t))
         reg = line.getparent()
         regions[id(reg)] = reg
     for reg in regions.values():
@@ -335,6 +399,25 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
             lines = [equiv_text(text_equiv(ln)) for ln in _children(reg, "TextLine")]
             _set_equiv(reg, text_equiv(reg), "\n".join(lines))
     record(root, meta)
+
+
+def _word_texts(line: Any, q: _Names) -> list[str]:
+    """``equiv_text(text_equiv(word))`` of each ``Word`` of a line, its children looked at
+    by tag as ``_line`` reads them (cheaper than a tag filter a word)."""
+    out = []
+    for w in line.iterchildren(q.word):
+        te = None
+        tes: list[Any] | None = None
+        for c in w:
+            if c.tag == q.equiv:
+                if te is None:
+                    te = c
+                else:
+                    tes = (tes or [te]) + [c]
+        if tes:
+            te = _lowest(tes)
+        out.append(equiv_text(te))
+    return out
 
 
 def record(root: Any, meta: dict[str, str]) -> None:

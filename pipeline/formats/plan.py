@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, is_, is_not, ne
 from typing import Any, Iterator
 
 HYPHENS = "-\N{HYPHEN}\N{SOFT HYPHEN}\N{NOT SIGN}\N{NON-BREAKING HYPHEN}=\N{DOUBLE OBLIQUE HYPHEN}"
@@ -79,6 +81,8 @@ def _trailing_hyphen(raw: str) -> str:
 
 #: the plan of every word left as it is: one shared instance (writers only read plans)
 UNCHANGED = WordPlan()
+#: a word's text, read in C
+_TEXT = attrgetter("text")
 
 
 def _kinds(removed: list[tuple[int, int, str]], starts: list[int], words: list[Any]) -> dict[int, str]:
@@ -109,23 +113,25 @@ def plan_words(result: Any) -> list[WordPlan]:
     kinds = _kinds(removed, [w.start for w in words], words) if removed else {}
     plans: list[WordPlan] = [UNCHANGED] * n
     # the clean text of each word (its span may be empty: deleted, or joined into a neighbour)
-    news = [clean[spans[2 * i]:spans[2 * i + 1]] for i in range(n)]
+    news = list(map(clean.__getitem__, map(slice, spans[0::2], spans[1::2])))
     for i, kind in kinds.items():
         plans[i] = WordPlan(kind=kind)
-    for i, w in enumerate(words):
-        if news[i] != w.text and i not in kinds:
+    # the words whose clean text differs from the raw, found in C (most words do not change)
+    for i in compress(range(n), map(ne, news, map(_TEXT, words))):
+        if i not in kinds:
             plans[i] = WordPlan(text=news[i])
     # joins across a line break: the clean spans of the last word of a line and the first of
     # the next touch, with nothing between them
-    for i in range(n - 1):
-        a, b = words[i], words[i + 1]
-        if a.line == b.line or i in kinds or i + 1 in kinds:
+    for ln in ocr.lines[:-1]:
+        i = ln.first_word + ln.n_words - 1
+        if i in kinds or i + 1 in kinds:
             continue
         ce_a, cs_b = spans[2 * i + 1], spans[2 * i + 2]
         if ce_a != cs_b:
             continue
         if not news[i] and not news[i + 1]:
             continue
+        a, b = words[i], words[i + 1]
         joined = clean[spans[2 * i]:spans[2 * i + 3]]
         hyphen = _trailing_hyphen(a.text)
         first, second = news[i], news[i + 1]
@@ -142,13 +148,11 @@ def plan_words(result: Any) -> list[WordPlan]:
         pa.hyphen = hyphen
         pa.text = first if first != a.text else None
         pb.text = second if second != b.text else None
-    index = {w.start: i for i, w in enumerate(words)} if result.flags else {}
     for f in result.flags:
         raw = f.get("raw")
         if not raw:
             continue
-        for w in ocr.words_in(raw[0], raw[1]):
-            k = index[w.start]
+        for k in ocr.word_range(raw[0], raw[1]):
             p = plans[k] = WordPlan() if plans[k] is UNCHANGED else plans[k]
             if f["rule"] not in p.flags:
                 p.flags = p.flags + (f["rule"],)
@@ -156,14 +160,21 @@ def plan_words(result: Any) -> list[WordPlan]:
     return plans
 
 
+def changed_words(plan: list[WordPlan]) -> list[int]:
+    """The indices of the words a plan changes, in order; found in C, since the words left
+    alone, most of them, share ``UNCHANGED``."""
+    return [i for i in compress(range(len(plan)), map(is_not, plan, repeat(UNCHANGED))) if plan[i].changed]
+
+
 def words_to_write(refs: Any, plan: list[WordPlan]) -> Iterator[tuple[int, Any, Any, WordPlan, str]]:
     """``(index, element, word, its plan, the text to print)`` for each word a writer must
     visit: those the plan changes, and every word split out of a line's text (element None:
     the line is written whole from its words)."""
     words, els, _ = refs
-    for i, p in enumerate(plan):
-        el = els[i]
-        if el is not None and not p.changed:
-            continue
+    visit = set(changed_words(plan))
+    if None in els:
+        visit.update(compress(range(len(els)), map(is_, els, repeat(None))))
+    for i in sorted(visit):
+        p = plan[i]
         w = words[i]
-        yield i, el, w, p, p.printed(w.text)
+        yield i, els[i], w, p, p.printed(w.text)

@@ -30,9 +30,11 @@ it was read (before deskewing), ``x1``/``y1`` exclusive. Page numbers are 1-base
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import add
+from typing import Any, Iterator, NamedTuple, Sequence
 
 SCHEMA_VERSION = 1
 
@@ -48,12 +50,28 @@ def union(boxes: Sequence[Box]) -> Box:
     >>> union([(1, 2, 3, 4), (0, 5, 2, 6)])
     (0, 2, 3, 6)
     """
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    # one pass with plain comparisons: four min/max calls over generators cost three times more
+    it = iter(boxes)
+    first = next(it, None)
+    if first is None:
+        raise ValueError("union() of no boxes")
+    x0, y0, x1, y1 = first
+    for a, b, c, d in it:
+        if a < x0:
+            x0 = a
+        if b < y0:
+            y0 = b
+        if c > x1:
+            x1 = c
+        if d > y1:
+            y1 = d
+    return (x0, y0, x1, y1)
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One recognised word: its text, box, confidence and place in the raw text."""
+class Word(NamedTuple):
+    """One recognised word: its text, box, confidence and place in the raw text. A named tuple
+    (immutable and hashable, as a frozen dataclass is) because a page makes hundreds: the
+    model builds them in C (``tuple.__new__``), with no Python call a word."""
 
     text: str
     box: Box
@@ -65,9 +83,13 @@ class Word:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One printed line: its words are ``doc.words[first_word:first_word + n_words]``."""
+#: ``Word(...)`` without its Python ``__new__``: ``_new_tuple(Word, (text, box, ...))``
+_new_tuple = tuple.__new__
+
+
+class Line(NamedTuple):
+    """One printed line: its words are ``doc.words[first_word:first_word + n_words]``. A named
+    tuple, as ``Word`` is, for the same reason (a page makes dozens)."""
 
     page: int
     block: int
@@ -83,8 +105,7 @@ class Line:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A block of lines as Tesseract segmented it, in reading order; ``column`` counts the
     page's columns from the left (0 where there is one)."""
 
@@ -191,65 +212,81 @@ class OcrDocument:
         self._word_starts: list[int] = []
 
     # -- building ----------------------------------------------------------------------
-    def _emit(self, s: str) -> None:
-        self._parts.append(s)
-        self._pos += len(s)
-
     def add_page(self, content: PageContent) -> Page:
         """Append one page; its words get their raw spans here."""
         self._text = None
+        parts, words, lines, blocks = self._parts, self.words, self.lines, self.blocks
         number = len(self.pages) + 1
+        pos = self._pos
         if self.pages:
-            self._emit("\f")
-        page_start = self._pos
-        first_block = len(self.blocks)
+            parts.append("\f")
+            pos += 1
+        page_start = pos
+        first_block = len(blocks)
         columns = content.columns or [0] * len(content.blocks)
+        hints = content.hints
         for bi, paragraphs in enumerate(content.blocks):
             if not any(ln for par in paragraphs for ln in par):
                 continue
-            if len(self.blocks) > first_block:
-                self._emit("\n\n")
-            block_index = len(self.blocks)
-            block_start = self._pos
-            first_line = len(self.lines)
+            if len(blocks) > first_block:
+                parts.append("\n\n")
+                pos += 2
+            block_index = len(blocks)
+            block_start = pos
+            first_line = len(lines)
             par_no = -1
             for pi, par in enumerate(paragraphs):
                 if not any(par):
                     continue
                 par_no += 1
                 if par_no:
-                    self._emit("\n\n")
+                    parts.append("\n\n")
+                    pos += 2
                 first_in_par = True
-                for li, words in enumerate(par):
-                    if not words:
+                for li, line_words in enumerate(par):
+                    if not line_words:
                         continue
-                    hint, reason = content.hints.get((bi, pi, li), (None, ""))
+                    hint, reason = hints.get((bi, pi, li), (None, "")) if hints else (None, "")
                     if not first_in_par:
-                        self._emit("\n")
+                        parts.append("\n")
+                        pos += 1
                     first_in_par = False
-                    line_start = self._pos
-                    first_word = len(self.words)
-                    for wi, (text, box, conf) in enumerate(words):
-                        if wi:
-                            self._emit(" ")
-                        s = self._pos
-                        self._emit(text)
-                        self.words.append(Word(text, tuple(box), float(conf), number, block_index, len(self.lines),
-                                               s, self._pos))
-                        self._word_starts.append(s)
-                    self.lines.append(Line(number, block_index, par_no, union([w[1] for w in words]), line_start,
-                                           self._pos, first_word, len(words), hint, reason))
-            block_box = union([ln.box for ln in self.lines[first_line:]])
-            self.blocks.append(Block(number, block_box, columns[bi] if bi < len(columns) else 0, block_start,
-                                     self._pos, first_line, len(self.lines) - first_line))
-        if len(self.blocks) > first_block:
-            self._emit("\n")
+                    first_word = len(words)
+                    end, box = self._add_line(line_words, number, block_index, len(lines), pos)
+                    lines.append(Line(number, block_index, par_no, box, pos, end, first_word, len(line_words), hint,
+                                      reason))
+                    pos = end
+            block_box = union([ln.box for ln in lines[first_line:]])
+            blocks.append(Block(number, block_box, columns[bi] if bi < len(columns) else 0, block_start,
+                                pos, first_line, len(lines) - first_line))
+        if len(blocks) > first_block:
+            parts.append("\n")
+            pos += 1
+        self._pos = pos
         page = Page(number, content.width, content.height, content.dpi, content.dpi_source, content.angle,
                     content.orientation, content.source, content.steps, content.notes, content.gutter,
-                    content.figures, page_start, self._pos, first_block, len(self.blocks) - first_block,
+                    content.figures, page_start, pos, first_block, len(blocks) - first_block,
                     content.seconds)
         self.pages.append(page)
         return page
+
+    def _add_line(self, line_words: Sequence[RawWord], page: int, block: int, line: int,
+                  start: int) -> tuple[int, Box]:
+        """Lay one line's words out from raw offset ``start`` (joined by one space); returns
+        where the line ends and its box. Column by column: the offsets, boxes and confidences
+        of a line are computed in C, with no Python step a word."""
+        texts, boxes, confs = zip(*line_words)
+        self._parts.append(" ".join(texts))
+        lens = list(map(len, texts))
+        # a word starts one space after the end of the word before it
+        starts = list(accumulate([n + 1 for n in lens[:-1]], initial=start))
+        ends = list(map(add, starts, lens))
+        self._word_starts.extend(starts)
+        n = len(texts)
+        self.words.extend(map(_new_tuple, repeat(Word, n),
+                              zip(texts, map(tuple, boxes), map(float, confs), repeat(page, n), repeat(block, n),
+                                  repeat(line, n), starts, ends)))
+        return ends[-1], union(boxes)
 
     # -- reading -----------------------------------------------------------------------
     @property
@@ -288,14 +325,21 @@ class OcrDocument:
 
     def words_in(self, start: int, end: int) -> list[Word]:
         """The words that overlap the raw span ``[start, end)`` (a word touched at all counts)."""
-        i = max(0, bisect_right(self._word_starts, start) - 1)
-        out = []
-        for w in self.words[i:]:
-            if w.start >= max(end, start + 1):
-                break
-            if w.end > start and (w.start < end or w.start <= start):
-                out.append(w)
-        return out
+        words = self.words
+        return [words[i] for i in self.word_range(start, end)]
+
+    def word_range(self, start: int, end: int) -> range:
+        """The indices in ``words`` of the words ``words_in(start, end)`` gives (consecutive)."""
+        starts = self._word_starts
+        i = max(0, bisect_right(starts, start) - 1)
+        # the words start in order: those from i up to the first starting at or after the
+        # span's end (or just after its start, for an empty span) are the candidates
+        j = bisect_left(starts, max(end, start + 1), i)
+        # every candidate after the first starts inside the span, so only the first (which
+        # starts at or before ``start``) can miss it: by ending before it
+        if i < j and self.words[i].end <= start:
+            i += 1
+        return range(i, j)
 
     def page_at(self, pos: int) -> int:
         """1-based number of the page a raw offset is on (a form feed belongs to the page it opens)."""
