@@ -7,7 +7,15 @@ scale, side by side with the tools a user would otherwise chain.
                    (empty, blank, binary, over max_bytes): wall time, files/s, MB/s, speedup
                    against -j 1 (goal: >= 1.8x with 2 workers on 10,000 files); every run is
                    checked: failures.jsonl names exactly the bad files, every good file has its
-                   four outputs, no temporary file is left
+                   four outputs, no temporary file is left.
+                   Beside the wall times, what explains them (Linux; from /proc): the CPU
+                   seconds of the `ocrmend` process itself ("parent": start-up, the plan, one
+                   result, one manifest line and one bar step per document; with -j 1 all the
+                   work) and of its workers, and "busy": all that CPU time over wall time x
+                   min(W, CPUs). On an idle machine busy < 100 % is time the workers spent
+                   waiting (for the disk, or for the parent); the parent's CPU is the part
+                   that does not parallelise (Amdahl). On a shared machine wall times move,
+                   these CPU figures much less.
   re-run           the same command again over a finished output folder (everything skipped)
   Dask             the same batch on a dask.distributed cluster started here (a scheduler and
                    W single-threaded worker processes): wall time against the local pool of W
@@ -23,8 +31,9 @@ scale, side by side with the tools a user would otherwise chain.
                    -j 2 for --files/10 and --files documents: flat means the same
 
 Medians of --repeats runs (1 by default: the 10,000-file runs take minutes). The machine this
-runs on may be shared: wall times then move; say so when quoting them. MB = 10^6 bytes of
-input; memory in MiB. Report: bench/out/batch.json.
+runs on may be shared: wall times then move; say so when quoting them (each run records the
+load average before it). MB = 10^6 bytes of input; memory in MiB. Report:
+bench/out/batch.json.
 """
 from __future__ import annotations
 
@@ -49,17 +58,35 @@ MB = 1_000_000
 MIB = 1 << 20
 MAX_BYTES = 100_000  # the bench's config: larger inputs are refused ("huge")
 
-#: runs a command, prints its wall time, exit code and the max RSS of its largest process
-#: (the command or a worker it waited for) as JSON; a fresh small parent, so our own RSS
-#: does not count
+#: runs a command, prints its wall time, exit code, the max RSS of its largest process (the
+#: command or a worker it waited for), and the CPU seconds of the command itself and of its
+#: workers, as JSON; a fresh small parent, so our own RSS does not count. The CPU split is
+#: read from /proc/PID/stat while the finished command is a zombie (waitid WNOWAIT), before
+#: it is reaped: utime+stime are its own, cutime+cstime its reaped workers'.
 LAUNCHER = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, tempfile, time
 cmd = sys.argv[1:]
+err = tempfile.TemporaryFile()
 t0 = time.perf_counter()
-p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.perf_counter() - t0
+p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+own = workers = wall = None
+try:
+    os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+    wall = time.perf_counter() - t0
+    with open(f"/proc/{p.pid}/stat") as fh:
+        f = fh.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    own = (int(f[11]) + int(f[12])) / tick
+    workers = (int(f[13]) + int(f[14])) / tick
+except (AttributeError, OSError, ValueError, IndexError):  # not Linux: wall time only
+    pass
+code = p.wait()
+if wall is None:
+    wall = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "code": p.returncode, "rss_kib": rss, "stderr": p.stderr.decode()[-4000:]}))
+err.seek(0)
+print(json.dumps({"wall": wall, "code": code, "rss_kib": rss, "parent_cpu": own, "workers_cpu": workers,
+                  "stderr": err.read().decode(errors="replace")[-4000:]}))
 """
 
 
@@ -157,20 +184,38 @@ def tree_digest(out: Path) -> str:
 
 # -- measures ---------------------------------------------------------------------------------------
 
+def _median_or_none(xs: list[float | None]) -> float | None:
+    known = [x for x in xs if x is not None]
+    return round(C.median(known), 2) if known else None
+
+
 def run_clean(root: Path, out: Path, extra: list[str], repeats: int, fresh: bool = True) -> dict[str, Any]:
-    walls, rss, code, err = [], [], None, ""
+    walls, rss, own, workers, loads, code, err = [], [], [], [], [], None, ""
     for _ in range(repeats):
         if fresh and out.exists():
             shutil.rmtree(out)
         sources = sources_digest()
+        loads.append(round(os.getloadavg()[0], 2))
         r = launch([*C.console_script(), "clean", "in", "-o", str(out), "-q", *extra], cwd=root)
         walls.append(r["wall"])
         rss.append(r["rss_kib"] / 1024)
+        own.append(r.get("parent_cpu"))
+        workers.append(r.get("workers_cpu"))
         code, err = r["code"], r["stderr"]
     stable = sources == sources_digest()
     return {"wall_s": round(C.median(walls), 3), "walls": [round(w, 3) for w in walls],
+            "parent_cpu_s": _median_or_none(own), "workers_cpu_s": _median_or_none(workers),
+            "load_avg_before": loads,
             "max_rss_mib": round(max(rss), 1), "exit": code, "stderr": err.strip()[-300:],
             "sources": sources if stable else "changed during the run"}
+
+
+def cpu_busy(run: dict[str, Any], workers: int) -> float | None:
+    """The run's CPU seconds over the CPU seconds its wall time offered its workers."""
+    if run.get("parent_cpu_s") is None:
+        return None
+    lanes = min(workers, os.cpu_count() or 1)
+    return round((run["parent_cpu_s"] + run["workers_cpu_s"]) / (run["wall_s"] * lanes), 3)
 
 
 def small_files(root: Path, corpus: dict[str, Any], workers: list[int], repeats: int) -> dict[str, Any]:
@@ -182,6 +227,9 @@ def small_files(root: Path, corpus: dict[str, Any], workers: list[int], repeats:
         r.update(check_outputs(root, out, corpus))
         r["files_s"] = round(corpus["files"] / r["wall_s"], 1)
         r["mb_s"] = round(corpus["good_bytes"] / MB / r["wall_s"], 3)
+        r["cpu_busy"] = cpu_busy(r, w)
+        if r["parent_cpu_s"] is not None:
+            r["parent_cpu_ms_per_file"] = round(r["parent_cpu_s"] / corpus["files"] * 1000, 3)
         r["digest"] = tree_digest(out)
         res[str(w)] = r
     base = res[str(workers[0])]["wall_s"]
@@ -424,15 +472,20 @@ def print_report(r: dict[str, Any]) -> None:
     rows = []
     for w in r["workers"]:
         s = r["small_files"][str(w)]
-        rows.append([f"-j {w}", s["wall_s"], s["files_s"], s["mb_s"], s["speedup"], s["max_rss_mib"], s["exit"],
-                     s["failures_named"], s["outputs_missing"], s["partial_files"]])
+        busy = s.get("cpu_busy")
+        rows.append([f"-j {w}", s["wall_s"], s["files_s"], s["mb_s"], s["speedup"], s.get("parent_cpu_s"),
+                     s.get("workers_cpu_s"), f"{busy:.0%}" if busy is not None else None,
+                     s.get("load_avg_before", [None])[-1], s["max_rss_mib"], s["exit"], s["failures_named"],
+                     s["outputs_missing"], s["partial_files"]])
     d = r.get("dask")
     if d and "wall_s" in d:
         rows.append([f"dask {d.get('overhead_vs_pool')}x pool", d["wall_s"], round(c["files"] / d["wall_s"], 1),
-                     None, None, d["max_rss_mib"], d["exit"], d["failures_named"], d["outputs_missing"],
-                     d["partial_files"]])
-    print(C.table(["run", "wall s", "files/s", "MB/s", "speedup", "max RSS MiB", "exit", "failures named",
-                   "outputs missing", ".part left"], rows))
+                     None, None, d.get("parent_cpu_s"), None, None, d.get("load_avg_before", [None])[-1],
+                     d["max_rss_mib"], d["exit"], d["failures_named"], d["outputs_missing"], d["partial_files"]])
+    print(C.table(["run", "wall s", "files/s", "MB/s", "speedup", "parent CPU s", "workers CPU s", "busy",
+                   "load before", "max RSS MiB", "exit", "failures named", "outputs missing", ".part left"], rows))
+    print("parent CPU: the ocrmend process itself (with -j 1 all the work); workers CPU: its worker processes "
+          "(Dask workers are not its children); busy: all of it over wall x min(workers, CPUs)")
     print(f"re-run over a finished folder: {r['small_files']['rerun']['wall_s']} s")
     if d:
         print(f"Dask: {d.get('error') or ''}outputs same as -j 1: {d.get('same_as_j1')}; cluster start "

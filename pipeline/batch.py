@@ -9,11 +9,15 @@ The pieces, in the order a run uses them:
   frozen records (``Task``, ``Job``) returning a small one (``Outcome``), so it pickles for a
   process pool and for ``dask.distributed`` alike. It writes the document's outputs itself
   (atomically, beside the others) and sends back only counts;
+- ``chunks`` and ``process_documents``: the unit every backend runs, a group of documents
+  (small text files a few dozen together, a page image alone) whose outputs reach the disk
+  together (``outputs.Pending``): one round trip, one flush to disk and one flush of each
+  folder for the group instead of one each per document or file;
 - the backends: ``inline`` (this process), ``pool`` (a local process pool), ``dask`` (an
-  existing ``dask.distributed`` scheduler); each yields outcomes as documents finish, with a
+  existing ``dask.distributed`` scheduler); each yields outcomes as groups finish, with a
   bounded number in flight, so memory stays flat however many documents there are;
 - ``Manifest``: ``.ocrmend-manifest.jsonl`` in the output folder, one line per finished
-  document, appended (and flushed) only after all its outputs are in place. A document whose
+  document, appended (and flushed) only after all its outputs are on disk. A document whose
   input bytes, configuration, word lists and tool version are those of its line is skipped;
 - ``Tally``: the counts behind the progress bar and the summary; ``failures.jsonl``.
 
@@ -76,6 +80,8 @@ class Task:
     #: ``--to``: the format of its corrected hOCR/ALTO/PAGE copy and that copy's file name
     copy_format: str | None = None
     copy_name: str | None = None
+    #: the input's size in bytes when planned: how ``chunks`` weighs it
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -287,8 +293,13 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path, to: str | None = N
             rel = (dest / name).relative_to(root).as_posix()
         except ValueError:  # pragma: no cover - outputs always go under the root
             rel = (dest / name).as_posix()
+        try:
+            size = src_res.stat().st_size
+        except OSError:
+            size = 0  # unreadable: its worker says why
         tasks.append(Task(len(tasks), src_str, str(src_res), sys.intern(str(dest)), name, rel, image,
-                          copy_format=copy[0] if copy else None, copy_name=copy[1] if copy else None))
+                          copy_format=copy[0] if copy else None, copy_name=copy[1] if copy else None,
+                          size=size))
     return tasks, refused
 
 
@@ -424,8 +435,9 @@ def process_document(task: Task, job: Job) -> Outcome:
 # -- backends -------------------------------------------------------------------------------------
 
 def run_inline(tasks: list[Task], job: Job) -> Running:
-    """Every document in this process, one after the other (``-j 1``)."""
-    return Running(process_document(task, job) for task in tasks)
+    """Every document in this process, one after the other (``-j 1``), in the groups a pool
+    would have (``chunks``), so their outputs reach the disk together."""
+    return Running(outcome for group in chunks(tasks, 1) for outcome in process_documents(group, job))
 
 
 def _ignore_sigint() -> None:
@@ -456,7 +468,9 @@ class Running:
 
 
 def run_pool(tasks: list[Task], job: Job, workers: int) -> Running:
-    """The documents in a pool of ``workers`` processes, at most ``4 * workers`` in flight.
+    """The documents in a pool of ``workers`` processes, in groups (``chunks``), at most
+    ``in_flight(workers)`` groups at a time: a worker always has its next group queued, and
+    this process sends and receives one pickle per group, not one per document.
 
     Workers are forked from this process (before any progress bar starts a thread), so they
     start with the lexicon and the stages it has loaded already; they ignore SIGINT (see
@@ -466,10 +480,10 @@ def run_pool(tasks: list[Task], job: Job, workers: int) -> Running:
 
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
-    todo = iter(tasks)
-    running: dict[Future, Task] = {}
-    for task in islice(todo, 4 * workers):
-        running[pool.submit(process_document, task, job)] = task
+    todo = chunks(tasks, workers)
+    running: dict[Future, tuple[Task, ...]] = {}
+    for group in islice(todo, in_flight(workers)):
+        running[pool.submit(process_documents, group, job)] = group
     pool_procs = list(getattr(pool, "_processes", {}).values())
 
     def stop() -> None:
@@ -480,22 +494,25 @@ def run_pool(tasks: list[Task], job: Job, workers: int) -> Running:
     return Running(_pool_outcomes(pool, todo, running, job), stop)
 
 
-def _pool_outcomes(pool: Any, todo: Iterator[Task], running: dict[Any, Task], job: Job) -> Iterator[Outcome]:
+def _pool_outcomes(pool: Any, todo: Iterator[tuple[Task, ...]], running: dict[Any, tuple[Task, ...]],
+                   job: Job) -> Iterator[Outcome]:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     while running:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for fut in done:
-            task = running.pop(fut)
+            group = running.pop(fut)
             try:
-                outcome = fut.result()
+                outcomes = fut.result()
             except BrokenProcessPool:
-                raise OcrmendError(f"{task.src}: a worker process died (out of memory?); run again to resume") from None
-            yield outcome
+                raise OcrmendError(f"{group[0].src}: a worker process died (out of memory?); run again to "
+                                   "resume") from None
+            # the next group first: the worker that sent these must not wait for our bookkeeping
             nxt = next(todo, None)
             if nxt is not None:
-                running[pool.submit(process_document, nxt, job)] = nxt
+                running[pool.submit(process_documents, nxt, job)] = nxt
+            yield from outcomes
 
 
 def _stop_pool(pool: Any, procs: list[Any]) -> None:
@@ -527,35 +544,73 @@ def run_dask(tasks: list[Task], job: Job, address: str) -> Running:
 
 
 def process_documents(tasks: tuple[Task, ...], job: Job) -> list[Outcome]:
-    """``process_document`` for several documents in one go: one scheduler round trip for a
-    handful of small files instead of one each."""
-    return [process_document(task, job) for task in tasks]
+    """``process_document`` for a group of documents, the unit every backend runs: for a pool
+    or a cluster one round trip for the group, and on disk one flush for all the group's
+    files and one for each of their folders (``outputs.Pending``), instead of one per file.
+
+    Returns only when every output it reports is on disk, renames included: the caller may
+    record the documents as finished at once. A document whose outputs cannot be put in place
+    fails alone; a run stopped half-way leaves no temporary file of this process behind."""
+    from .outputs import Pending
+
+    pending = Pending()
+    outcomes: list[Outcome] = []
+    try:
+        for task in tasks:
+            with pending.collecting(task.index):
+                outcome = process_document(task, job)
+            if outcome.status != "done":
+                pending.discard(task.index)
+            outcomes.append(outcome)
+        lost = pending.commit()
+    finally:
+        pending.discard_all()  # stopped half-way (Ctrl-C with -j 1): no temporary file left
+    if not lost:
+        return outcomes
+    return [Outcome(o.index, "failed", error=lost[o.index], seconds=o.seconds, worker=o.worker)
+            if o.index in lost else o for o in outcomes]
 
 
-def chunks(tasks: list[Task], threads: int, most: int = 32) -> Iterator[tuple[Task, ...]]:
-    """The tasks in groups for a cluster: text documents together, enough groups to keep
-    every thread busy to the end (8 a thread at least), at most ``most`` documents a group;
-    a page image goes alone (it takes seconds, so the round trip does not count).
+#: input bytes at which a group of documents closes: about a quarter of a second of cleaning,
+#: so chapter-sized files go one or two together and page-sized files a few dozen
+GROUP_BYTES = 256_000
+
+
+def chunks(tasks: list[Task], threads: int, most: int = 32, budget: int = GROUP_BYTES) -> Iterator[tuple[Task, ...]]:
+    """The tasks in groups: text documents together, enough groups to keep every thread busy
+    to the end (8 a thread at least), at most ``most`` documents or ``budget`` input bytes a
+    group; a page image goes alone (it takes seconds, so neither the round trip nor the flush
+    to disk counts, and its group would hold up the others' progress).
 
     >>> from pipeline.batch import Task
-    >>> ts = [Task(i, f"{i}.txt", f"/{i}.txt", "/o", str(i), str(i)) for i in range(100)]
+    >>> ts = [Task(i, f"{i}.txt", f"/{i}.txt", "/o", str(i), str(i), size=3000) for i in range(100)]
     >>> [len(c) for c in chunks(ts, threads=2)]
     [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4]
     >>> len(list(chunks(ts[:5] + [Task(5, "p.png", "/p.png", "/o", "p", "p", image=True)], threads=2)))
     6
+    >>> sorted({len(c) for c in chunks(ts, threads=2, budget=9_000)})  # three files of 3,000 bytes fill one
+    [1, 3]
     """
     size = max(1, min(most, len(tasks) // max(1, 8 * threads)))
     group: list[Task] = []
+    held = 0
     for task in tasks:
         if task.image:
             yield (task,)
             continue
         group.append(task)
-        if len(group) >= size:
+        held += task.size
+        if len(group) >= size or held >= budget:
             yield tuple(group)
-            group = []
+            group, held = [], 0
     if group:
         yield tuple(group)
+
+
+def in_flight(threads: int) -> int:
+    """Groups sent out at a time for this many worker threads: two each, so none waits for
+    the next while this process reads a result, and no more, so memory stays flat."""
+    return max(4, 2 * threads)
 
 
 def _dask_outcomes(client: Any, tasks: list[Task], job: Job) -> Iterator[Outcome]:
@@ -574,7 +629,7 @@ def _dask_outcomes(client: Any, tasks: list[Task], job: Job) -> Iterator[Outcome
         running[fut.key] = group
         return fut
 
-    first = [submit(group) for group in islice(todo, max(4, 2 * threads))]
+    first = [submit(group) for group in islice(todo, in_flight(threads))]
     if not first:
         return
     queue = as_completed(first, loop=client.loop)
@@ -598,11 +653,12 @@ class Manifest:
     """``.ocrmend-manifest.jsonl``: one JSON line per finished document, keyed by its outputs'
     place under the output folder (``sub/NAME``); the last line of a key wins.
 
-    A line never reaches the disk before its document's outputs: each output file is flushed
-    to disk before it is renamed into place (``outputs.atomic_write``), and lines are written
-    in batches, half a second apart, each batch only after the folders of its outputs are
-    flushed too (so the renames are on disk, even if the power goes). A line cut short by a
-    kill is ignored; a document whose line was not written yet is simply done again.
+    A line never reaches the disk before its document's outputs: a document is recorded only
+    once ``process_documents`` has returned its outcome, which it does only after the
+    document's files and the folders they were renamed into are flushed to disk (so the
+    renames are on disk, even if the power goes). Lines are written in batches, half a
+    second apart, one write and one flush each. A line cut short by a kill is ignored; a
+    document whose line was not written yet is simply done again.
     At the end of a run the file is rewritten sorted, one line per document, so it does not
     grow with re-runs and two runs over the same inputs leave the same file.
     """
@@ -617,7 +673,6 @@ class Manifest:
         self._fh: Any = None
         self._dirty = False
         self._pending: list[str] = []
-        self._folders: set[str] = set()
         self._last_flush = time.monotonic()
         try:
             with open(self.path, encoding="utf-8") as fh:
@@ -643,18 +698,14 @@ class Manifest:
         self.entries[task.out_key] = (outcome.key, line)
         self._dirty = True
         self._pending.append(line)
-        self._folders.add(task.dest_dir)
         if time.monotonic() - self._last_flush >= self.interval:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending lines, after flushing their outputs' folders to disk."""
+        """Write the pending lines and flush them to disk."""
         self._last_flush = time.monotonic()
         if not self._pending:
             return
-        for folder in self._folders:
-            _fsync_folder(folder)
-        self._folders.clear()
         if self._fh is None:
             self._fh = open(self.path, "a+", encoding="utf-8")
             self._fh.seek(0, os.SEEK_END)
@@ -674,26 +725,11 @@ class Manifest:
             self._fh.close()
             self._fh = None
         if self._dirty:
-            from .outputs import atomic_write
+            from .outputs import atomic_write, fsync_folder
 
             atomic_write(self.path, (self.entries[k][1] + "\n" for k in sorted(self.entries)))
-            _fsync_folder(str(self.path.parent))
+            fsync_folder(self.path.parent)
             self._dirty = False
-
-
-def _fsync_folder(folder: str) -> None:
-    """Flush a folder's entries (the renames into it) to disk; best effort where the file
-    system cannot (some network file systems)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def sweep_partial_files(folders: Iterable[Path]) -> int:

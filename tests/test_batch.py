@@ -198,10 +198,11 @@ def many(tmp_path_factory):
     return root, src, tree_files(root / "ref")
 
 
-def test_a_batch_killed_half_way_resumes_without_redoing_finished_work(many):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_killed_half_way_resumes_without_redoing_finished_work(many, jobs):
     root, src, reference = many
-    out = root / "killed"
-    proc = _start_batch(src, out, root, "-j", "2")
+    out = root / f"killed-j{jobs}"
+    proc = _start_batch(src, out, root, "-j", jobs)
     _wait_for_finished(out, proc, at_least=1)
     os.killpg(proc.pid, signal.SIGKILL)  # the command and its workers, at once
     proc.wait()
@@ -221,11 +222,11 @@ def test_a_batch_killed_half_way_resumes_without_redoing_finished_work(many):
     assert no_partial_files(out)
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_ctrl_c_or_sigterm_stops_the_batch_cleanly_and_it_resumes(many, how):
+@pytest.mark.parametrize("how, jobs", [("ctrl-c", "2"), ("sigterm", "2"), ("ctrl-c", "1")])
+def test_ctrl_c_or_sigterm_stops_the_batch_cleanly_and_it_resumes(many, how, jobs):
     root, src, reference = many
-    out = root / f"interrupted-{how}"
-    proc = _start_batch(src, out, root, "-j", "2")
+    out = root / f"interrupted-{how}-j{jobs}"
+    proc = _start_batch(src, out, root, "-j", jobs)
     _wait_for_finished(out, proc, at_least=1)
     if how == "ctrl-c":
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
@@ -241,6 +242,49 @@ def test_ctrl_c_or_sigterm_stops_the_batch_cleanly_and_it_resumes(many, how):
     assert tree_files(out) == reference
     stray = subprocess.run(["pgrep", "-f", str(out)], capture_output=True)  # no worker left behind
     assert stray.stdout == b""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_document_whose_outputs_cannot_be_put_in_place_fails_alone_in_its_group(tmp_path, jobs):
+    """Small files go to the disk in groups; one of a group that cannot be written costs only
+    itself: the others are in place and recorded, it is listed, and the next run does it."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    names = [f"p{i:02d}" for i in range(40)]
+    for i, name in enumerate(names):
+        write(src / f"{name}.txt", f"Page {i}: the illu-\nsions of youth.\n")
+    write(out / "p07.json" / "notes.txt", "a folder where an output goes")
+    r = cli("clean", src, "-o", out, "-j", jobs, cwd=tmp_path)
+    assert r.returncode == 4 and b"Traceback" not in r.stderr, r.stderr
+    failures = [json.loads(line) for line in (out / FAILURES).read_text(encoding="utf-8").splitlines()]
+    assert [f["input"] for f in failures] == [str(src / "p07.txt")]
+    assert f"{out / 'p07.json'}: cannot write" in failures[0]["error"]
+    assert manifest_outputs(out) == set(names) - {"p07"}
+    for name in set(names) - {"p07"}:
+        assert all((out / f"{name}{sfx}").is_file() for sfx in (".txt", ".json", ".changes.jsonl", ".diff"))
+    assert no_partial_files(out)
+    (out / "p07.json" / "notes.txt").unlink()
+    (out / "p07.json").rmdir()
+    r = cli("clean", src, "-o", out, "-j", jobs, cwd=tmp_path)
+    assert r.returncode == 0 and b"cleaned 1 file(s)" in r.stderr and b"39 skipped" in r.stderr, r.stderr
+    assert not (out / FAILURES).exists() and (out / "p07.json").is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_a_group_keeps_no_file_open_and_puts_nothing_in_place_before_its_commit(tmp_path):
+    from pipeline.outputs import Pending, atomic_write
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    pending, before = Pending(), open_files()
+    for i in range(300):  # more than a group ever holds, times the threads of a Dask worker
+        with pending.collecting(i):
+            atomic_write(tmp_path / f"d{i}.txt", f"document {i}\n")
+    assert open_files() == before
+    assert not list(tmp_path.glob("d*.txt")) and len(list(tmp_path.glob(".d*.part"))) == 300
+    assert pending.commit() == {}
+    assert sorted(f.name for f in tmp_path.iterdir()) == sorted(f"d{i}.txt" for i in range(300))
+    assert (tmp_path / "d299.txt").read_text(encoding="utf-8") == "document 299\n"
 
 
 def test_check_and_diff_in_parallel_write_nothing_and_keep_input_order(serial, tmp_path):
