@@ -31,6 +31,19 @@ word is right in a text when it is aligned to an equal token there.
 every text stage with and without spelling, each run in a fresh process (start-up and the
 lexicon's load included), CPU time; the median of 3 runs, for the texts as separate
 documents and joined into one document (form feeds between), with each run's peak RSS.
+
+Memory: issue 3 asks for a peak under 500 MB for the whole pipeline with the stage. It is
+measured on one 10 MB document (bench/speed.py's mix of the pairs and chapters), through the
+command line, outputs included:
+
+  python -c "import sys; sys.path.insert(0, 'bench'); import speed, _common as C; \
+    open('/tmp/big10.txt', 'w').write(speed.build_corpus(C.DEFAULT_BENCHDATA, 10_000_000, seed=1))"
+  /usr/bin/time -v ocrmend clean /tmp/big10.txt -o /tmp/big10-out -q   # "Maximum resident set size"
+
+The stage's own share is its plan (pipeline/stages/spelling.py): one version of the text and
+its word columns at a time (the next one is built as the old one is let go), the decisions as
+compact columns, the lexicon's index mapped from the disk cache, and the memoised answers
+about single words (let go after a document of 2 million characters or more).
 """
 from __future__ import annotations
 

@@ -366,8 +366,10 @@ def test_fixes_of_later_rounds_compose_with_earlier_ones() -> None:
     assert c.changes[1][4] == ["why", "why"]
     # "abcd dff g": the second word's letters are inside a fix, the space after the first is not
     assert c.to_first([(4, 5), (5, 8), (9, 10)]) == [(3, 4), None, None]
+    assert c.current() == "abcd dff g"  # the current text, made from the first
     c.add("abcd dff g", [(5, 8, d("def"))])  # a fix undone: no edit left there
     assert [(s, e, r) for s, e, r, *_ in c.changes] == [(0, 3, "abcd"), (8, 11, "g")]
+    assert c.current() == "abcd def g"
 
 
 # -- OCR word confidences -----------------------------------------------------------------
@@ -462,3 +464,68 @@ def test_tokenise_in_pieces_matches_the_whole_text(monkeypatch):
     end = text.index(" ", 900)  # a stretch cut at white space, as View.apply cuts them
     part = S.tokenise(text, 12, end)
     assert [text[s:e] for s, e in zip(part[0], part[1])] == [text[s:e] for s, e in zip(whole[0], whole[1]) if 12 <= s and e <= end]
+
+
+# -- the plan's memory: versions used up, windows taken early, caches let go ------------------
+def _damaged_prose(seed: int, k: int = 4) -> str:
+    rng = random.Random(seed)
+    return "\n\n".join(damage(p, rng, 0.2) for p in rng.sample(PROSE, k=min(len(PROSE), k)))
+
+
+def test_next_version_is_the_text_tokenised_afresh() -> None:
+    """View.apply tokenises again only around the edits and passes the old version's
+    columns and counts on: the words, places and counts must be those of the edited text
+    tokenised whole (edits that add, drop and merge words among them)."""
+    P = spelling._demo_state().P
+    text = "The rnodern ofthe world, an inde pendent state. Tbe end\n\nofthe book: tbe tbe rnodern."
+    edits = []
+    for wrong, right, after in (("rnodern", "modern", 0), ("ofthe", "of the", 0), ("inde pendent", "independent", 0),
+                                ("Tbe", "The", 0), ("ofthe", "of the", 20), ("tbe", "the", 60)):
+        s = text.index(wrong, after)
+        edits.append((s, s + len(wrong), right))
+    V = spelling.View.full(P, text, [])
+    new = V.edited(edits)
+    assert new == "The modern of the world, an independent state. The end\n\nof the book: the tbe rnodern."
+    W = V.apply(edits)
+    fresh = spelling.View.full(P, new, [])
+    assert W.text == new and V.text is None  # the old version is used up
+    assert list(W.starts) == list(fresh.starts) and list(W.ends) == list(fresh.ends)
+    assert W.lows == fresh.lows and W.counts == fresh.counts
+    assert W.moved == {"rnodern", "ofthe", "modern", "of", "the", "inde", "pendent", "independent", "tbe"}
+    # where the stretches tokenised again were and are: old words, new words, new characters
+    first = next(spelling._stretches(W.changed))
+    assert first[:4] == (1, 2, 1, 2) and new[first[4]:first[5]] == "modern"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_windows_taken_near_the_changes_only_give_the_same_plan(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before a version goes, the plan takes the windows of the items the next round will
+    compare (View.near_stretches): every item judged again near a change must find its old
+    window there, and taking every item's window must change nothing."""
+    text = _damaged_prose(seed)
+    compared, missing = [], []
+    judge = spelling._judge
+
+    def spy(V, tag, i, old):
+        if old is not None and tag != spelling._M:
+            (compared if old[2] is not None else missing).append(i)
+        return judge(V, tag, i, old)
+
+    monkeypatch.setattr(spelling, "_judge", spy)
+    plan = run_rules(text, spelling.RULES).state["spelling.plan"]
+    assert plan.rounds >= 2 and compared and not missing
+    monkeypatch.setattr(spelling, "_judge", judge)
+    expected = [(c.start, c.end, c.after, c.kind, c.reason) for c in plan.items]
+    monkeypatch.setattr(spelling.View, "near_stretches", lambda self, regions: [(0, len(self.starts))])
+    again = run_rules(text, spelling.RULES).state["spelling.plan"]
+    assert [(c.start, c.end, c.after, c.kind, c.reason) for c in again.items] == expected
+
+
+def test_a_long_document_lets_the_word_caches_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _damaged_prose(7)
+    short = run_rules(text, spelling.RULES)
+    assert spelling.confusion_variants.cache_info().currsize > 0
+    monkeypatch.setattr(spelling, "_LONG_DOCUMENT", 100)
+    long = run_rules(text, spelling.RULES)
+    assert spelling.confusion_variants.cache_info().currsize == 0 and spelling._weighted.cache_info().currsize == 0
+    assert long.text == short.text and [c.after for c in long.changes] == [c.after for c in short.changes]

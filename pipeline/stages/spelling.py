@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from sys import intern
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..edits import Edit, Flag
 from ..rules import Context, rule
@@ -578,9 +578,10 @@ class View:
                 self._prev_dw, self._prev_cands = prev._prev_dw, prev._prev_cands
         self._doc_is_word: dict[str, bool] = prev._doc_is_word if prev is not None else {}
         #: what changed from the previous version: (old first word, old end, new first
-        #: word, new end, new start char, new end char) per re-tokenised stretch, and the
-        #: words whose counts moved
-        self.changed: list[tuple[int, int, int, int, int, int]] = []
+        #: word, new end, new start char, new end char) per re-tokenised stretch, six
+        #: numbers a stretch in one flat array (see :func:`_stretches`), and the words whose
+        #: counts moved
+        self.changed = array("q")
         self.moved: set[str] = set()
         self.nq_moved = prev is not None and prev.nq != self.nq
         #: foreign_near answers by word: 0 not asked yet, 1 no, 2 yes (a byte a word)
@@ -752,12 +753,13 @@ class View:
                 foreign and self.foreign_near(i), self.confidence(si, ej))
 
     # -- the next version ------------------------------------------------------------------
-    def apply(self, edits: list[tuple[int, int, str]]) -> "View":
-        """The view of the text with ``edits`` (sorted, not overlapping) made: only the
-        chunks around the edits are tokenised again."""
+    def regions(self, edits: list[tuple[int, int, str]]) -> array:
+        """The stretches of text :meth:`apply` tokenises again for ``edits`` (sorted, not
+        overlapping): each edit widened to the white space either side, those that meet
+        merged; (start, end, how much longer the edits make it), three numbers a stretch."""
         text = self.text
         n = len(text)
-        regions: list[list] = []
+        out = array("q")
         for s, e, r in edits:
             a = s
             while a > 0 and not text[a - 1].isspace():
@@ -765,61 +767,147 @@ class View:
             b = e
             while b < n and not text[b].isspace():
                 b += 1
-            if regions and a <= regions[-1][1]:
-                regions[-1][1] = max(regions[-1][1], b)
-                regions[-1][2].append((s, e, r))
+            if out and a <= out[-2]:
+                out[-2] = max(out[-2], b)
+                out[-1] += len(r) - (e - s)
             else:
-                regions.append([a, b, [(s, e, r)]])
-        pieces = []
-        pos = 0
-        for s, e, r in edits:
-            pieces.append(text[pos:s])
-            pieces.append(r)
-            pos = e
-        pieces.append(text[pos:])
-        new = "".join(pieces)
-        lows, starts, ends = self.lows, self.starts, self.ends
-        counts = Counter(self.counts)
-        moved: set[str] = set()
-        changed = []
-        tc = _pos_type(len(new))
-        new_starts, new_ends = array(tc), array(tc)
-        new_lows: list[str] = []
-        shift = 0
+                out.extend((a, b, len(r) - (e - s)))
+        return out
+
+    def near_stretches(self, regions: array) -> list[tuple[int, int]]:
+        """The stretches of this version's words (first, end) that the next round judges
+        again as near a change of ``regions`` (:func:`_round`), found here, before this
+        version goes, so the windows of their items can be taken. A change reaches a word
+        through the nearest change on its side, and no change lies between them, so the
+        reach counted in this version's words and characters is the reach counted in the
+        next's; one word more each side, for safety (a window taken early costs only its
+        tuple)."""
+        starts = self.starts
+        n = len(starts)
+        out: list[list[int]] = []
+        for x in range(0, len(regions), 3):
+            a, b = regions[x], regions[x + 1]
+            j0 = bisect_left(starts, a)
+            j1 = bisect_left(starts, b, j0)
+            lo = max(0, min(j0 - _NEAR_WORDS, bisect_left(starts, a - _NEAR_CHARS)) - 1)
+            hi = min(n, max(j1 + _NEAR_WORDS, bisect_left(starts, b + _NEAR_CHARS)) + 1)
+            if out and lo <= out[-1][1]:
+                out[-1][1] = max(out[-1][1], hi)
+            else:
+                out.append([lo, hi])
+        return [(lo, hi) for lo, hi in out]
+
+    def edited(self, edits: list[tuple[int, int, str]]) -> str:
+        """The text with ``edits`` (sorted, not overlapping) made."""
+        return _edited(self.text, edits)
+
+    def apply(self, edits: list[tuple[int, int, str]], regions: array | None = None, new: str | None = None) -> "View":
+        """The view of the text with ``edits`` (sorted, not overlapping; ``regions``: their
+        :meth:`regions`; ``new``: the text they make, :meth:`edited`) made: only the
+        chunks around the edits are tokenised again.
+
+        This version is used up: its text, word columns and counts pass to the next
+        version or go as soon as it is built (on a long document two whole versions at
+        once would be most of the stage's memory), so take any windows wanted from it
+        first (:meth:`_Items.take_windows`)."""
+        if regions is None:
+            regions = self.regions(edits)
+        if new is None:
+            new = self.edited(edits)
+        self.text = None  # type: ignore[assignment]
+        lows, starts = self.lows, self.starts
+        # each stretch tokenised again: its old words (first, end), its new ones, its place
+        redone = []
+        delta: dict[str, int] = {}
+        shift = 0  # characters
+        grown = 0  # words
         ti = 0
-        for a, b, eds in regions:
+        changed = array("q")
+        for x in range(0, len(regions), 3):
+            a, b, grow = regions[x], regions[x + 1], regions[x + 2]
             j0 = bisect_left(starts, a, ti)
             j1 = bisect_left(starts, b, j0)
-            _extend_shifted(new_starts, starts[ti:j0], shift)
-            _extend_shifted(new_ends, ends[ti:j0], shift)
-            new_lows.extend(lows[ti:j0])
-            for w in lows[j0:j1]:
-                counts[w] -= 1
-                moved.add(w)
-                if counts[w] <= 0:
-                    del counts[w]
-            grow = sum(len(r) - (e - s) for s, e, r in eds)
             st, en, lw = tokenise(new, a + shift, b + shift + grow)
-            n0 = len(new_lows)
-            new_starts.extend(st)
-            new_ends.extend(en)
-            new_lows.extend(lw)
-            counts.update(lw)
-            moved.update(lw)
-            changed.append((j0, j1, n0, len(new_lows), a + shift, b + shift + grow))
+            for w in lows[j0:j1]:
+                delta[w] = delta.get(w, 0) - 1
+            for w in lw:
+                delta[w] = delta.get(w, 0) + 1
+            redone.append((j0, j1, st, en, lw, shift))
+            changed.extend((j0, j1, j0 + grown, j0 + grown + len(lw), a + shift, b + shift + grow))
             shift += grow
+            grown += len(lw) - (j1 - j0)
             ti = j1
-        _extend_shifted(new_starts, starts[ti:], shift)
-        _extend_shifted(new_ends, ends[ti:], shift)
-        new_lows.extend(lows[ti:])
+        tc = _pos_type(len(new))
+        # one column at a time, each old one let go as soon as its new one is built
+        n = len(self.lows) + grown
+        new_starts = _spliced(self.starts, redone, 2, shift, n, tc)
+        self.starts = starts = None  # type: ignore[assignment]
+        new_ends = _spliced(self.ends, redone, 3, shift, n, tc)
+        self.ends = None  # type: ignore[assignment]
+        new_lows = _spliced(self.lows, redone, 4, None, n)
+        self.lows = lows = None  # type: ignore[assignment]
+        self._foreign = None  # type: ignore[assignment]
+        counts = self.counts  # the counts pass to the next version, moved by the changes
+        self.counts = None  # type: ignore[assignment]
+        moved = {w for w, d in delta.items() if d}
+        lang = self.lang
+        bad = self.bad + sum(_bad_class(lang, w) * delta[w] for w in moved)
+        for w in moved:
+            c = counts.get(w, 0) + delta[w]
+            if c > 0:
+                counts[w] = c
+            else:
+                del counts[w]
         view = View(self.P, new, new_starts, new_ends, new_lows, counts, _shift_spans(self.skip, edits), self)
         if self.conf[0] or self.conf[1]:
             view.conf = (_shift_spans(self.conf[0], edits), _shift_spans(self.conf[1], edits))
         view.changed = changed
-        view.moved = {w for w in moved if counts.get(w, 0) != self.counts.get(w, 0)}
-        lang = self.lang
-        view.bad = self.bad + sum(_bad_class(lang, w) * (counts.get(w, 0) - self.counts.get(w, 0)) for w in view.moved)
+        view.moved = moved
+        view.bad = bad
         return view
+
+
+def _spliced(old: "array | list", redone: list[tuple], part: int, shift: int | None, n: int,
+             tc: str = "") -> "array | list":
+    """A word column of ``n`` words for the next version: ``old`` with each stretch
+    tokenised again (``redone``: old first and end word, new starts, ends and words,
+    characters shifted before it) replaced by its new values (``part``: which of them), the
+    offsets between shifted (``shift`` None: words, not offsets; else an array of type
+    ``tc``). Made at its full size at once and filled in place: grown piece by piece, a
+    long document's columns would be moved again and again, leaving holes the process
+    keeps."""
+    out: "array | list" = [None] * n if shift is None else array(tc, [0]) * n
+    pos = ti = 0
+
+    def put(values: "array | list", by: int | None) -> None:
+        nonlocal pos
+        if shift is not None and (by or values.typecode != tc):  # type: ignore[union-attr]
+            values = array(tc, map((by or 0).__add__, values))
+        out[pos : pos + len(values)] = values
+        pos += len(values)
+
+    for r in redone:
+        put(old[ti : r[0]], r[5])
+        put(r[part], None)
+        ti = r[1]
+    put(old[ti:], shift)
+    return out
+
+
+def _edited(text: str, edits: "Iterable[tuple | list]") -> str:
+    """``text`` with ``edits`` made: (start, end, replacement, ...), sorted, not overlapping.
+
+    >>> _edited("the rnodern tbe", [(4, 11, "modern"), (12, 15, "the", "a note")])
+    'the modern the'
+    """
+    pieces = []
+    pos = 0
+    for ed in edits:
+        pieces.append(text[pos : ed[0]])
+        pieces.append(ed[2])
+        pos = ed[1]
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -830,10 +918,6 @@ def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     if k and spans[k - 1][1] > s:
         return True
     return k < len(spans) and spans[k][0] < e
-
-
-def _extend_shifted(out: array, part: array, shift: int) -> None:
-    out.extend(array(out.typecode, map(shift.__add__, part)) if shift or part.typecode != out.typecode else part)
 
 
 def _shift_spans(spans: list[tuple[int, int]], edits: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
@@ -1188,7 +1272,7 @@ def context(V: View, words: tuple[str, ...], left: str | None, right: str | None
     return s
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     kind: str  # misread, split, confusion, merged, nonword, realword
     replacement: str
@@ -1975,9 +2059,6 @@ def _lang_class(lang: Lang, w: str) -> int:
     return c  # type: ignore[return-value]
 
 
-#: an item: a decision the plan keeps for a word (or a pair of words) of the current
-#: version: [tag, first word, decision, reads, words and flags read, window key or None].
-#: tags: "m" known misread, "u" unknown word, "s" a word broken in two, "r" a real word
 #: how near a change a decision must be for the change to move it: a stretch tokenised again
 #: is whole chunks, so beyond it a window reaches only through its words (the foreign-word
 #: reach, one more for a pair's second word, with room) and a dozen characters ("[sic]")
@@ -2000,62 +2081,103 @@ def _touched(reads: tuple, moved: set[str]) -> bool:
     return False
 
 
-def _same_window(a: "tuple | _Window | None", b: tuple) -> bool:
-    if a is None:
-        return False
-    if isinstance(a, _Window):
-        a = a.get()
-    return a == b
-
-
-class _Window:
-    """A decision's window (:meth:`View.window`), taken only if a later round asks: most
-    items are never near a change, and their windows are never compared. A view does not
-    change once judged, so the window taken later is the one it had."""
-
-    __slots__ = ("V", "i", "j", "foreign")
-
-    def __init__(self, V: View, i: int, j: int, foreign: bool) -> None:
-        self.V, self.i, self.j, self.foreign = V, i, j, foreign
-
-    def get(self) -> tuple:
-        return self.V.window(self.i, self.j, self.foreign)
-
-    def carry(self, V: View, i: int) -> None:
-        """Point at word ``i`` of the next version ``V``, which no change came near: its
-        window there is the one it had (so the version it was taken in can be let go)."""
-        self.j += i - self.i
-        self.V, self.i = V, i
-
-
-#: an item is a decision the plan keeps for a word (a pair of words for "s") of the current
-#: version: [tag, first word, decision, what it read, its window]; tags: "m" known misread,
-#: "u" unknown word, "s" a word broken in two, "r" a real word. An item that decided nothing
+#: an item is a decision the plan keeps for a word (a pair of words for a split) of the
+#: current version, with what it read and its window; its tag says what it judged: a known
+#: misread, an unknown word, a word broken in two, a real word. An item that decided nothing
 #: and read no count is not kept: only a change near it can move it.
+_M, _U, _S, _R = b"musr"
+#: what judging a word gives: (decision or None, what it read, its window or None)
+Judged = tuple
 
 
-def _judge(V: View, tag: str, i: int, old: list | None) -> list:
-    """The item for word i (and i + 1 for a pair): reused from ``old`` when its window and
-    what it read are the same, else judged afresh."""
-    if tag == "m":
-        return [tag, i, decide_misread(V, i), (), None]
-    j = i + 1 if tag == "s" else i
+class _Items:
+    """The items of one version ``V`` in judging order, as columns: a long document has
+    hundreds of thousands, and a byte for the tag and a machine integer for the word cost
+    far less than a list, a window object and an index object each. A window of None is
+    the item's window in ``V`` (:meth:`View.window`), taken only when the next round will
+    compare it (:meth:`take_windows`, just before ``V`` is used up): most items are never
+    near a change, and their windows are never compared; a view does not change once
+    judged, so the window taken later is the one it had. ``pending``: the pairs waiting on
+    the count of their joined word (their first words, sorted)."""
+
+    __slots__ = ("V", "tags", "idx", "dec", "reads", "win", "pending")
+
+    def __init__(self, V: View) -> None:
+        self.V: View | None = V
+        tc = _pos_type(len(V.lows))
+        self.tags = bytearray()
+        self.idx = array(tc)
+        self.dec: list[Decision | None] = []
+        self.reads: list[tuple] = []
+        self.win: list[tuple | None] = []
+        self.pending = array(tc)
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def add(self, tag: int, i: int, judged: Judged) -> None:
+        self.tags.append(tag)
+        self.idx.append(i)
+        d, reads, win = judged
+        self.dec.append(d)
+        self.reads.append(reads)
+        self.win.append(win)
+
+    def put(self, k: int, judged: Judged) -> None:
+        """Item ``k`` judged again."""
+        self.dec[k], self.reads[k], self.win[k] = judged
+
+    def kept(self) -> "_Items":
+        """The items worth keeping (:func:`_keep`), in order."""
+        keep = [k for k in range(len(self)) if _keep(self.dec[k], self.reads[k])]
+        if len(keep) == len(self):
+            return self
+        out = _Items(self.V)  # type: ignore[arg-type]
+        for k in keep:
+            out.add(self.tags[k], self.idx[k], (self.dec[k], self.reads[k], self.win[k]))
+        out.pending = self.pending
+        return out
+
+    def take_windows(self, stretches: list[tuple[int, int]]) -> None:
+        """Take now, from this version (which the next one uses up), the windows of the
+        items on the words of ``stretches`` (sorted), which the next round compares (a
+        misread's never is); the others stay for later, in the next version."""
+        V = self.V
+        firsts = [lo for lo, _ in stretches]
+        tags, idx, win = self.tags, self.idx, self.win
+        for k in range(len(tags)):
+            tag = tags[k]
+            if tag == _M or win[k] is not None:
+                continue
+            i = idx[k]
+            x = bisect_right(firsts, i) - 1
+            if x >= 0 and i < stretches[x][1]:
+                win[k] = V.window(i, i + (tag == _S), tag != _S)  # type: ignore[union-attr]
+        self.V = None
+
+
+def _keep(d: "Decision | None", reads: tuple) -> bool:
+    return d is not None or bool(reads)
+
+
+def _judge(V: View, tag: int, i: int, old: Judged | None) -> Judged:
+    """Judge word i (and i + 1 for a pair): ``old`` is reused when its window and what it
+    read are the same here, else the word is judged afresh."""
+    if tag == _M:
+        return decide_misread(V, i), (), None
+    j = i + 1 if tag == _S else i
     if old is not None:
-        key: "tuple | _Window" = V.window(i, j, tag != "s")
-        if _same_window(old[4], key) and V.still(old[3]):  # type: ignore[arg-type]
-            old[1] = i
-            old[4] = key  # the same window, from this version
-            return old
-    else:
-        key = _Window(V, i, j, tag != "s")
-    fn = judge_unknown if tag == "u" else decide_split if tag == "s" else decide_real_word
+        key = V.window(i, j, tag != _S)
+        if old[2] is not None and old[2] == key and V.still(old[1]):
+            return old[0], old[1], None  # the same window: this version's, taken if asked again
+    fn = judge_unknown if tag == _U else decide_split if tag == _S else decide_real_word
     V.reads = []
     try:
         d = fn(V, i)
     finally:
         reads, V.reads = tuple(V.reads), None
     reads = V.P.reads_pool.setdefault(reads, reads)
-    return [tag, i, d, reads, key]
+    return d, reads, None
 
 
 def _split_static(V: View, i: int) -> str | None:
@@ -2072,24 +2194,26 @@ def _split_static(V: View, i: int) -> str | None:
     return joined
 
 
-def _hot(V: View, lo: int, hi: int) -> tuple[list[tuple[str, int]], list[int]]:
-    """The items words lo..hi-1 call for, in judging order (misreads, unknown words, pairs,
-    real words), and the pairs that would call for one if their joined word were used
-    twice (their first words)."""
+def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
+    """The words lo..hi-1 that call for an item, by kind in judging order (misreads, unknown
+    words, pairs, real words), and the pairs that would call for one if their joined word
+    were used twice (first words, all sorted)."""
     lang = V.lang
     kinds = V.P.kinds
     lows, text, starts, ends = V.lows, V.text, V.starts, V.ends
     n = len(lows)
     lo, end = max(0, lo), min(n, hi + 1)
-    part = lows[lo:end]
+    tc = _pos_type(n)
+    m, u, r, pairs, pending = array(tc), array(tc), array(tc), array(tc), array(tc)
+    part = lows if lo == 0 and end == n else lows[lo:end]  # (the whole list is not copied)
     cls = {}
     for w in set(part):
         c = _lang_class(lang, w)
         if c:
             cls[w] = c
     if not cls:
-        return [], []
-    m, u, s, r = [], [], [], []
+        return m, u, pairs, r, pending
+    s = array(tc)
     unknown_kinds = bool(kinds & {"confusion", "merged", "nonword"})
     split_kind = "split" in kinds
     get = cls.get
@@ -2100,10 +2224,10 @@ def _hot(V: View, lo: int, hi: int) -> tuple[list[tuple[str, int]], list[int]]:
         i = lo + k
         inside = i < hi
         if c & 4 and inside and "misread" in kinds:
-            m.append(("m", i))
+            m.append(i)
         if c & 1:
             if inside and unknown_kinds and _judged_as(lang, w) is not None:
-                u.append(("u", i))
+                u.append(i)
             if split_kind:
                 if i - 1 >= lo and (not s or s[-1] != i - 1):
                     s.append(i - 1)
@@ -2113,83 +2237,89 @@ def _hot(V: View, lo: int, hi: int) -> tuple[list[tuple[str, int]], list[int]]:
             word = text[starts[i] : ends[i]]
             # only a small word, or a capitalised one (at a sentence start), is judged
             if word.islower() or (word[:1].isupper() and word[1:].islower()):
-                r.append(("r", i))
-    pairs, pending = [], []
+                r.append(i)
     counts = V.counts
     for i in sorted(set(s)):
         joined = _split_static(V, i)
         if joined is not None:
             if lang.lex_count(joined) >= 100_000 or counts.get(joined, 0) >= 2:
-                pairs.append(("s", i))
+                pairs.append(i)
             else:
                 pending.append(i)
-    return m + u + pairs + r, pending
+    return m, u, pairs, r, pending
 
 
-def _keep(it: list) -> bool:
-    return it[2] is not None or bool(it[3])
+def _stretches(changed: array) -> Iterator[tuple[int, ...]]:
+    """The stretches of :attr:`View.changed`, as tuples: (old first word, old end, new first
+    word, new end, new start char, new end char)."""
+    return (tuple(changed[x : x + 6]) for x in range(0, len(changed), 6))
 
 
-class _Items:
-    """The items of a version, and the pairs waiting on the count of their joined word."""
-
-    def __init__(self, items: list, pending: list[int]) -> None:
-        self.items, self.pending = items, pending
-
-
-def _shifted(indices: list[int], changed: list[tuple[int, int, int, int, int, int]], width: int = 1) -> list[tuple[int, int]]:
-    """(old, new) for the word indices (sorted) that no change tokenised again (with the
-    ``width`` - 1 words after them)."""
-    out = []
-    k = 0
+def _shifted(indices: "list[int] | array", changed: array, width: int = 1) -> array:
+    """Where the word indices (sorted) are in the next version (``changed``: its
+    :attr:`View.changed`): -1 for those a change tokenised again (with the ``width`` - 1
+    words after them)."""
+    out = array("q")
+    x = 0  # the next stretch's place in ``changed``
+    end = len(changed)
     shift = 0
     for i in indices:
-        while k < len(changed) and i >= changed[k][1]:
-            shift = changed[k][3] - changed[k][1]
-            k += 1
-        if k < len(changed) and i + width - 1 >= changed[k][0]:
-            continue
-        out.append((i, i + shift))
+        while x < end and i >= changed[x + 1]:
+            shift = changed[x + 3] - changed[x + 1]
+            x += 6
+        out.append(-1 if x < end and i + width - 1 >= changed[x] else i + shift)
     return out
+
+
+def _first_round(V: View, first: bool) -> _Items:
+    """Every item of this version judged (on the first text, the page's habits learned)."""
+    P = V.P
+    m, u, pairs, r, pending = _hot(V, 0, len(V.lows))
+    out = _Items(V)
+    out.pending = pending
+    for tag, group in ((_M, m), (_U, u)):
+        for i in group:
+            out.add(tag, i, _judge(V, tag, i, None))
+    if first and "confusion" in P.kinds:
+        # the unknown words are judged: their sure fixes teach the engine's habits on this
+        # page, which the real words and the words the page repeats are judged by
+        for k in range(len(out)):
+            d = out.dec[k]
+            if out.tags[k] == _U and d is not None and d.kind == "confusion" and d.safety == "safe" and not d.flag_only:
+                i = out.idx[k]
+                P.learned.update(_weighted(V.text[V.starts[i] : V.ends[i]].lower(), d.replacement.lower())[2])
+        if P.learned:
+            for k in range(len(out)):
+                reads = out.reads[k]
+                if out.tags[k] == _U and any(reads[x] == _AT_LEAST and reads[x + 2] == 2 and reads[x + 3]
+                                             for x in range(0, len(reads), 4)):
+                    out.put(k, _judge(V, _U, out.idx[k], None))
+    for tag, group in ((_S, pairs), (_R, r)):
+        for i in group:
+            out.add(tag, i, _judge(V, tag, i, None))
+    if first:
+        for k in range(len(out)):
+            d = out.dec[k]
+            if out.tags[k] == _R and d is not None and d.safety == "safe":
+                P.word_habits[(V.lows[out.idx[k]], d.replacement.lower())] += 1
+        if P.word_habits:
+            habitual = {w for w, _ in P.word_habits}
+            for k in range(len(out)):
+                if out.tags[k] == _R and out.dec[k] is None and V.lows[out.idx[k]] in habitual:
+                    out.put(k, _judge(V, _R, out.idx[k], None))
+    return out.kept()
 
 
 def _round(V: View, prev: _Items | None, first: bool) -> _Items:
     """The items of this version: all judged (``prev`` None), or the previous version's
     carried over and only what a change can have moved judged again."""
-    P = V.P
     if prev is None:
-        todo, pending = _hot(V, 0, len(V.lows))
-        out = [_judge(V, tag, i, None) for tag, i in todo if tag in ("m", "u")]
-        if first and "confusion" in P.kinds:
-            # the unknown words are judged: their sure fixes teach the engine's habits on
-            # this page, which the real words and the words the page repeats are judged by
-            for it in out:
-                d = it[2]
-                if it[0] == "u" and d is not None and d.kind == "confusion" and d.safety == "safe" and not d.flag_only:
-                    P.learned.update(_weighted(V.text[V.starts[it[1]] : V.ends[it[1]]].lower(), d.replacement.lower())[2])
-            if P.learned:
-                for k, it in enumerate(out):
-                    reads = it[3]
-                    if it[0] == "u" and any(reads[x] == _AT_LEAST and reads[x + 2] == 2 and reads[x + 3]
-                                            for x in range(0, len(reads), 4)):
-                        out[k] = _judge(V, "u", it[1], None)
-        out += [_judge(V, tag, i, None) for tag, i in todo if tag in ("s", "r")]
-        if first:
-            for it in out:
-                d = it[2]
-                if it[0] == "r" and d is not None and d.safety == "safe":
-                    P.word_habits[(V.lows[it[1]], d.replacement.lower())] += 1
-            if P.word_habits:
-                habitual = {w for w, _ in P.word_habits}
-                for k, it in enumerate(out):
-                    if it[0] == "r" and it[2] is None and V.lows[it[1]] in habitual:
-                        out[k] = _judge(V, "r", it[1], None)
-        return _Items([it for it in out if _keep(it)], pending)
+        return _first_round(V, first)
     # near a change: the stretches of words whose windows it can reach
     starts = V.starts
     n = len(V.lows)
     near: list[list[int]] = []
-    for j0, j1, n0, n1, a, b in V.changed:
+    for j0, j1, n0, n1, a, b in _stretches(V.changed):
         lo = max(0, min(n0 - _NEAR_WORDS, bisect_left(starts, a - _NEAR_CHARS)))
         hi = min(n, max(n1 + _NEAR_WORDS, bisect_left(starts, b + _NEAR_CHARS)))
         if near and lo <= near[-1][1]:
@@ -2207,48 +2337,51 @@ def _round(V: View, prev: _Items | None, first: bool) -> _Items:
         moved.add("\0nq")
     if V.dw_moved():
         moved.add("\0dw")
-    # the old items, at their words' places in this version (a pair's second word too)
-    old_at: dict[tuple[str, int], list] = {}
-    for pairs, width in ((False, 1), (True, 2)):
-        group = sorted((it for it in prev.items if (it[0] == "s") == pairs), key=lambda it: it[1])
-        mapped = dict(_shifted([it[1] for it in group], V.changed, width))
-        for it in group:
-            ni = mapped.get(it[1])
-            if ni is not None:
-                it[1] = ni
-                old_at[(it[0], ni)] = it
-    out = []
-    for (tag, ni), it in old_at.items():
-        if is_near(ni):
-            continue  # judged again below
-        if moved and _touched(it[3], moved) and not V.still(it[3]):
-            it = _judge(V, tag, ni, None)
-            if not _keep(it):
+    out = _Items(V)
+    # the old items at their words' places in this version (a pair's second word too), by
+    # place, single words first: those near a change wait, with their old windows, to be
+    # judged again below; the others stay (or are judged again if a count they read moved)
+    old_at: dict[tuple[int, int], Judged] = {}
+    tags, idx = prev.tags, prev.idx
+    for pairs in (False, True):
+        group = sorted((k for k in range(len(prev)) if (tags[k] == _S) == pairs), key=idx.__getitem__)
+        new_at = _shifted([idx[k] for k in group], V.changed, 2 if pairs else 1)
+        for k, ni in zip(group, new_at):
+            if ni < 0:
                 continue
-        elif isinstance(it[4], _Window):
-            it[4].carry(V, ni)
-        out.append(it)
-    pending = []
+            tag, reads = tags[k], prev.reads[k]
+            if is_near(ni):
+                # (its window was taken before the old version went: View.near_stretches)
+                old_at[(tag, ni)] = (prev.dec[k], reads, prev.win[k])
+            elif moved and _touched(reads, moved) and not V.still(reads):
+                judged = _judge(V, tag, ni, None)
+                if _keep(judged[0], judged[1]):
+                    out.add(tag, ni, judged)
+            else:
+                out.add(tag, ni, (prev.dec[k], reads, None))  # no change came near: the same window
+    prev.dec = prev.reads = prev.win = []  # (what is left of them, old windows most, can go)
+    pending = out.pending
     counts = V.counts
-    for _, ni in _shifted(prev.pending, V.changed, 2):
-        if is_near(ni):
+    for ni in _shifted(prev.pending, V.changed, 2):
+        if ni < 0 or is_near(ni):
             continue
         joined = V.lows[ni] + V.lows[ni + 1]
         if joined in moved and counts.get(joined, 0) >= 2:
-            it = _judge(V, "s", ni, None)
-            if _keep(it):
-                out.append(it)
+            judged = _judge(V, _S, ni, None)
+            if _keep(judged[0], judged[1]):
+                out.add(_S, ni, judged)
         else:
             pending.append(ni)
     for lo, hi in near:
-        todo, pend = _hot(V, lo, hi)
+        m, u, pairs_, r, pend = _hot(V, lo, hi)
         pending.extend(pend)
-        for tag, i in todo:
-            it = _judge(V, tag, i, old_at.get((tag, i)))
-            if _keep(it):
-                out.append(it)
-    pending.sort()
-    return _Items(out, pending)
+        for tag, group in ((_M, m), (_U, u), (_S, pairs_), (_R, r)):
+            for i in group:
+                judged = _judge(V, tag, i, old_at.pop((tag, i), None))
+                if _keep(judged[0], judged[1]):
+                    out.add(tag, i, judged)
+    out.pending = array(pending.typecode, sorted(pending))
+    return out
 
 
 def _applies(P: Params, d: Decision) -> bool:
@@ -2286,6 +2419,10 @@ class _Composer:
         self.text = text
         #: [start, end, replacement, kind, reasons, confidence, safety], sorted, in the first text
         self.changes: list[list] = []
+
+    def current(self) -> str:
+        """The text with every round's fixes made (the current version's)."""
+        return _edited(self.text, self.changes)
 
     def current_spans(self) -> list[tuple[int, int]]:
         out = []
@@ -2344,7 +2481,7 @@ class _Composer:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """A fix or a flag of the plan, in the text the plan was made for."""
 
@@ -2429,11 +2566,12 @@ def make_plan(text: str, ctx: Context) -> Plan:
     for rounds in range(1, _MAX_ROUNDS + 1):
         items = _round(V, items, rounds == 1)
         decided = []
-        for it in items.items:
-            d = it[2]
+        for k, d in enumerate(items.dec):
             if d is not None:
-                decided.append((V.starts[it[1]], V.ends[it[1] + (it[0] == "s")], d))
+                i = items.idx[k]
+                decided.append((V.starts[i], V.ends[i + (items.tags[k] == _S)], d))
         edits, flags = _resolve(P, decided)
+        del decided
         if not edits:
             err = error_rate(V)
             if err > P.err:  # fixes only lower it, but the promise rests on it: check
@@ -2443,7 +2581,15 @@ def make_plan(text: str, ctx: Context) -> Plan:
             converged = True
             break
         composer.add(V.text, edits)
-        V = V.apply([(s, e, d.replacement) for s, e, d in edits])
+        changes = [(s, e, d.replacement) for s, e, d in edits]
+        del edits
+        regions = V.regions(changes)
+        items.take_windows(V.near_stretches(regions))
+        # the next text made from the first (which the document holds anyway), this
+        # version's let go first: a long document's text is not held three times
+        V.text = None  # type: ignore[assignment]
+        V = V.apply(changes, regions, composer.current())
+        del changes, regions
     # (no text has needed more than four rounds; were the limit reached, the fixes found so
     # far would stand, and a second run might find more: Plan.converged says so)
     planned = [Planned(c[0], c[1], text[c[0]:c[1]], c[2], c[3], "; then ".join(c[4]), c[5], c[6])
@@ -2472,7 +2618,23 @@ def _plan(text: str, ctx: Context) -> Plan:
         finally:
             if enabled:
                 gc.enable()
+        if len(text) >= _LONG_DOCUMENT:
+            _let_go_word_caches()
     return plan
+
+
+#: a document this long (characters) lets the answers memoised for its words go when its
+#: plan is made: by then they are mostly its own words (names, misreads, their variants),
+#: tens of MB held through the runner's and the outputs' work and into the next document; a
+#: shorter document's few stay, warm for the next one
+_LONG_DOCUMENT = 2_000_000
+
+
+def _let_go_word_caches() -> None:
+    """Empty the memos of answers about single words (OCR variants, weighted distances):
+    pure functions, computed again when asked."""
+    for memo in (confusion_variants, _weighted, _block_cost, _doc_variants):
+        memo.cache_clear()
 
 
 def _demo_state() -> View:
