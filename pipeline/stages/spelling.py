@@ -1788,11 +1788,32 @@ def judge_unknown(V: View, i: int) -> Decision | None:
     # a capitalised word inside a sentence is mostly a name: read only as a common word
     # one cheap OCR confusion away, and surely ("Inspeotor" is "Inspector")
     d = decide_unknown(V, t, why is not None)
+    if d is not None and not d.flag_only and _glued_to_digits(V.text, t.start, t.end):
+        d.reason += " (joined to figures: part of a damaged token, flagged only)"
+        d.safety, d.flag_only = "suggest", True
     if d is not None and t.end != V.ends[i]:
         clitic = V.text[t.end : V.ends[i]]
         d.replacement += clitic
         d.suggestions = tuple(x + clitic for x in d.suggestions)
     return d
+
+
+def _glued_to_digits(text: str, start: int, end: int) -> bool:
+    """The word at [start, end) follows a figure in one run of non-space characters
+    ("8,yntax", "12.tbe"): a misread word run into debris, whose first letters may be in the
+    figure ("8," for "S"), so its own best reading is not sure. (A figure after the word is
+    mostly a footnote marker, "definitdon1", and says nothing.)
+
+    >>> _glued_to_digits("Approach to 8,yntax. New", 14, 19), _glued_to_digits("a tbe1 note", 2, 5)
+    (True, False)
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(nonword, "An Approach to 8,yntax and semantics")
+    'An Approach to 8,yntax and semantics'
+    """
+    a = start
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    return bool(_DIGIT.search(text, a, start))
 
 
 #: a lone nought after a comma, a semicolon, an exclamation or an opening quote, before a
