@@ -113,6 +113,17 @@ def test_unsure_fixes_are_flags_and_unsafe_fixes_need_the_option() -> None:
     assert doc.changes[0].safety == "unsafe"
 
 
+def test_word_run_into_a_figure_is_flagged_not_fixed() -> None:
+    """"8,yntax": the S may be in the "8,", so "syntax" is offered, not written; the same
+    word standing alone is fixed."""
+    text = "An Approach to 8,yntax. New York: Elsevier, 1969, and its 12.definitdon of terms."
+    doc = run_rules(text, spelling.RULES)
+    assert doc.text == text
+    assert [(f.text, f.suggestions[0]) for f in doc.flags] == [("yntax", "syntax"), ("definitdon", "definition")]
+    alone = run_rules("its definitdon of terms, and 12. a rnodern view", spelling.RULES)
+    assert alone.text == "its definition of terms, and 12. a modern view"
+
+
 def test_damaged_word_without_a_sure_reading_is_flagged_with_suggestions() -> None:
     doc = run_rules("a tnb1e of the costs", spelling.RULES)
     assert doc.text == "a tnb1e of the costs"
