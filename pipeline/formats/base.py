@@ -247,20 +247,8 @@ def build(name: str, walked: Walked) -> Reading:
 
 
 def _line_box(words: list[W]) -> Box:
-    """The box around a line's words (``union``, unrolled: one pass, no lists)."""
-    it = iter(words)
-    x0, y0, x1, y1 = next(it).box
-    for w in it:
-        a, b, c, d = w.box
-        if a < x0:
-            x0 = a
-        if b < y0:
-            y0 = b
-        if c > x1:
-            x1 = c
-        if d > y1:
-            y1 = d
-    return (x0, y0, x1, y1)
+    """The box around a line's words."""
+    return union([w.box for w in words])
 
 
 def box_of_points(points: list[tuple[float, float]]) -> Box:
