@@ -17,7 +17,11 @@ oldbooks with page furniture kept and acl with its captions kept (their ground t
 them: these sets measure word correction, not layout); overproof-smh with the ground
 truth's line-end hyphens resolved the way each output resolved them (bench/quality.py).
 Words: whitespace tokens aligned to the ground truth (Levenshtein over tokens); a ground-truth
-word is right in a text when it is aligned to an equal token there.
+word is right in a text when it is aligned to an equal token there. Where a variant resolved
+a ground-truth line-end hyphen otherwise than the pipeline (the stage joined a broken word the
+pipeline left), the words at that break have two different references, so they are left out
+of fixed and damaged and counted apart (``line_break_words_left_out``); the hyphen metrics of
+bench/quality.py and bench/chapters.py judge those joins.
 
   python bench/spelling.py                 # all sets, all documents
   python bench/spelling.py --half even     # the tuning half (even-numbered documents)
@@ -90,6 +94,27 @@ def right_words(gt: str, text: str) -> tuple[set[int], list[tuple[int, str]]]:
             for k in range(op.src_start, op.src_end):
                 wrong.append((k, " ".join(t[op.dest_start:op.dest_end])))
     return right, wrong
+
+
+def _same_words(a: list[str], b: list[str]) -> tuple[dict[int, int], set[int]]:
+    """Two resolutions of one ground truth (``a`` and ``b``, tokens) differ only at line-end
+    breaks: the index in ``a`` of each token of ``b`` outside those places, and the indices of
+    ``a`` so matched.
+
+    >>> _same_words("the endeavour- ing to".split(), "the endeavouring to".split())
+    ({0: 0, 2: 3}, {0, 3})
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    if a == b:
+        return {k: k for k in range(len(b))}, set(range(len(a)))
+    vocab: dict[str, int] = {}
+    to_a: dict[int, int] = {}
+    for op in Levenshtein.opcodes(_tok_ids(a, vocab), _tok_ids(b, vocab)):
+        if op.tag == "equal":
+            for k in range(op.src_end - op.src_start):
+                to_a[op.dest_start + k] = op.src_start + k
+    return to_a, set(to_a.values())
 
 
 class Baselines:
@@ -185,23 +210,30 @@ def score(gt_text: str, texts: dict[str, str], mirror: bool) -> dict[str, Any]:
         gts[v] = gv
         rec[f"{v}_cd"] = C.char_distance(gv, o)
         rec[f"{v}_wd"] = C.word_distance(gv, o)[0]
-    # words fixed and damaged, against the pipeline's text (the stage's input); the ground
-    # truth resolved as the pipeline resolved its hyphens, the same for both sides
+    # words fixed and damaged, against the pipeline's text (the stage's input): the ground
+    # truth resolved as the pipeline resolved its line-end hyphens. Where a variant resolved a
+    # break otherwise (the stage joined "enaoavour" / "ing" into "endeavouring" across a line
+    # break the ground truth prints as "endeavour-"), the words at that break are left out of
+    # both counts (``breaks``): the two ground truths differ there, so "right before, wrong
+    # after" would compare the word with two different references. The hyphen metrics of
+    # quality.py and chapters.py judge those joins.
     gp = gts["pipeline"]
-    right_in, _ = right_words(gp, C.norm(texts["pipeline"]))
+    gpw = gp.split()
+    right_in, wrong_in = right_words(gp, C.norm(texts["pipeline"]))
     rec["examples"] = {}
     for v in ("+spelling", "compound", "per-word"):
-        right_out, wrong_out = right_words(gp, C.norm(texts[v]))
+        to_gp, kept = _same_words(gpw, gts[v].split())
+        right_v, wrong_v = right_words(gts[v], C.norm(texts[v]))
+        right_out = {to_gp[k] for k in right_v if k in to_gp}
         rec[f"{v}_fixed"] = len(right_out - right_in)
-        rec[f"{v}_damaged"] = len(right_in - right_out)
+        rec[f"{v}_damaged"] = len((right_in & kept) - right_out)
+        rec[f"{v}_breaks"] = len(gpw) - len(kept)
         if v == "+spelling":
-            gw = gp.split()
-            _, wrong_in = right_words(gp, C.norm(texts["pipeline"]))
             win = dict(wrong_in)
-            wout = dict(wrong_out)
-            rec["examples"]["fixed"] = [(win.get(k, ""), gw[k]) for k in sorted(right_out - right_in)]
-            rec["examples"]["damaged"] = [(gw[k], wout.get(k, "")) for k in sorted(right_in - right_out)]
-            rec["examples"]["missed"] = [(win[k], gw[k]) for k in sorted(set(win) - right_out) if k in wout]
+            wout = {to_gp[k]: w for k, w in wrong_v if k in to_gp}
+            rec["examples"]["fixed"] = [(win.get(k, ""), gpw[k]) for k in sorted(right_out - right_in)]
+            rec["examples"]["damaged"] = [(gpw[k], wout.get(k, "")) for k in sorted((right_in & kept) - right_out)]
+            rec["examples"]["missed"] = [(win[k], gpw[k]) for k in sorted(set(win) - right_out) if k in wout]
     return rec
 
 
@@ -405,6 +437,7 @@ def main() -> None:
             "docs": n_docs, "gt_words": gw, "cer": cer, "wer": wer,
             "fixed": {v: agg[f"{v}_fixed"] for v in VARIANTS[2:]},
             "damaged": {v: agg[f"{v}_damaged"] for v in VARIANTS[2:]},
+            "line_break_words_left_out": {v: agg[f"{v}_breaks"] for v in VARIANTS[2:]},
             "worse_than_pipeline": {v: worse[v] for v in VARIANTS[2:]},
             "worse_than_raw": {v: worse[v + " vs raw"] for v in VARIANTS[2:]},
             "spelling_changes": agg["changes"], "spelling_flags": agg["flags"],
@@ -429,6 +462,10 @@ def main() -> None:
     print("\nWER %, and words fixed/damaged/docs worse than the pipeline (per variant)")
     print(C.table(["set", "words", *(f"WER {v}" for v in VARIANTS[1:]), *(f"f/d/w {v}" for v in VARIANTS[2:]),
                    "changes", "flags", "2nd pass", "damage rate"], wrows))
+    left_out = {k: v["line_break_words_left_out"]["+spelling"] for k, v in report["sets"].items()}
+    if any(left_out.values()):
+        print("words at line-end breaks the stage resolved otherwise than the pipeline, left out of fixed and "
+              "damaged: " + ", ".join(f"{k} {n}" for k, n in left_out.items()))
     print(f"\nspeed (CPU time of this process), whole pipeline with spelling: "
           f"{tot_bytes / 1024 / max(tot_secs, 1e-9):.0f} KB/s ({tot_bytes / 1024:.0f} KB in {tot_secs:.2f} s, one core); "
           "the stage alone: " + ", ".join(f"{k} {v['stage_kb_per_s']:.0f}" for k, v in report["sets"].items()) + " KB/s")
