@@ -28,7 +28,7 @@ from typing import Any
 
 from ..ocr.geometry import PAGE_NUMBER
 from .plan import changed_words
-from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, build, declared_kind, local, word_text
+from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, build, declared_kind, local, new_word, word_text
 
 NAMESPACES = {
     "http://www.loc.gov/standards/alto/ns-v2#": "2",
@@ -215,16 +215,13 @@ def _line(line_el: Any, q_string: str, q_hyp: str, scale: float) -> LineIn:
             if not 0.0 <= conf <= 100.0:  # out of range, or not a number
                 conf = max(0.0, min(100.0, conf))
         last = len(words)
-        words.append(_new_tuple(W, (text, box, conf)))
+        words.append(new_word((text, box, conf)))
         els.append(child)
     return line
 
 
 #: a CONTENT that needs ``word_text`` (white space in or around it)
 _NEEDS_TIDY = re.compile(r"\s").search
-#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
-_new_tuple = tuple.__new__
-
 
 def _declared_of(el: Any, tags: dict[str, str]) -> tuple[str | None, str]:
     for ref in (el.get("TAGREFS") or "").split():

@@ -17,11 +17,10 @@ the stages took out of the body gets ``data-ocrmend-kind``. The processing is re
 from __future__ import annotations
 
 import re
-from itertools import repeat
 from operator import lt
 from typing import Any
 
-from .base import BlockIn, LineIn, PageIn, Reading, W, Walked, build, local, word_text
+from .base import BlockIn, LineIn, PageIn, Reading, W, Walked, build, local, new_word, word_text
 from .plan import words_to_write
 
 WORD_CLASSES = {"ocrx_word", "ocr_word"}
@@ -105,9 +104,6 @@ _TESS_TITLE = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)")
 #: the fastest to match; any other title is read a word at a time)
 _TESS_TITLES = re.compile(r"bbox [0-9]+ [0-9]+ [0-9]+ [0-9]+; x_wconf [0-9]+"
                           r"(?:\nbbox [0-9]+ [0-9]+ [0-9]+ [0-9]+; x_wconf [0-9]+)*").fullmatch
-#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
-_new_tuple = tuple.__new__
-
 
 def _word_box_conf(title: str | None, line_el: Any) -> tuple[tuple[int, int, int, int], float]:
     """A word's box (its own, else its line's) and confidence (0-100; 100 when absent)."""
@@ -271,7 +267,7 @@ def _tesseract_run(els: list[Any]) -> tuple[list[W], int, int] | None:
     x0s, y0s, x1s, y1s, confs = nums[0::5], nums[1::5], nums[2::5], nums[3::5], nums[4::5]
     if not (all(map(lt, x0s, x1s)) and all(map(lt, y0s, y1s)) and max(confs) <= 100):
         return None
-    words = list(map(_new_tuple, repeat(W, len(els)), zip(texts, zip(x0s, y0s, x1s, y1s), map(float, confs))))
+    words = list(map(new_word, zip(texts, zip(x0s, y0s, x1s, y1s), map(float, confs))))
     return words, max(x1s), max(y1s)
 
 

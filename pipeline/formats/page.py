@@ -22,12 +22,11 @@ regions (``kind:header``) and flags (``flags:rule.id,...``); ``custom`` values e
 from __future__ import annotations
 
 import re
-from itertools import repeat
 from math import isnan
 from operator import lt
 from typing import Any
 
-from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, W, Walked, box_of_points, build, local, word_text
+from .base import child as _child, children as _children, fit_in, qname, BlockIn, LineIn, PageIn, Reading, Walked, box_of_points, build, local, new_word, word_text
 from .plan import words_to_write
 
 NAMESPACES = {
@@ -161,26 +160,14 @@ def _line(line_el: Any, q: _Names) -> LineIn:
     lbox: Any = False  # the line's box, looked up once when needed
     any_word = False
     # the words' texts, Coords elements and TextEquiv elements, turned into words together
-    # after the loop (``_words``)
+    # after the loop (``_rect_boxes``, ``_confs``)
     texts: list[str] = []
     coords_els: list[Any] = []
     tes_read: list[Any] = []
     unicode_tag = q.unicode
     for w in line_el.iterchildren(q.word):
         any_word = True
-        coords = te = None
-        tes: list[Any] | None = None  # when a word has more than one TextEquiv
-        for c in w:  # plain iteration: a tag filter costs more than the few children it skips
-            t = c.tag
-            if t == q.equiv:
-                if te is None:
-                    te = c
-                else:
-                    tes = (tes or [te]) + [c]
-            elif t == q.coords and coords is None:
-                coords = c
-        if tes:
-            te = _lowest(tes)
+        coords, te = _word_parts(w, q)
         if te is None:
             continue
         # the first Unicode child: the first or (after PlainText) the second in a valid file
@@ -207,7 +194,7 @@ def _line(line_el: Any, q: _Names) -> LineIn:
                         lbox = coords_box(line_el)
                     box = lbox or (0, 0, 1, 1)
                 boxes.append(box)
-        line.words = list(map(_new_tuple, repeat(W, len(texts)), zip(texts, boxes, _confs(tes_read))))
+        line.words = list(map(new_word, zip(texts, boxes, _confs(tes_read))))
     if not any_word:
         te = text_equiv(line_el)
         if lbox is False:
@@ -257,9 +244,6 @@ def _confs(tes: list[Any]) -> list[float]:
         return confs
     return [equiv_conf(te) if c is not None else 100.0 for te, c in zip(tes, raw)]
 
-
-#: ``W(...)`` made in C: ``_new_tuple(W, (text, box, conf))``
-_new_tuple = tuple.__new__
 
 
 def _lowest(tes: list[Any]) -> Any:
@@ -401,23 +385,28 @@ def update(root: Any, refs: Any, plan: Any, meta: dict[str, str], source: bytes 
     record(root, meta)
 
 
+def _word_parts(w: Any, q: _Names) -> tuple[Any, Any]:
+    """A ``Word``'s first ``Coords`` and the ``TextEquiv`` it is read by (the lowest
+    ``index`` when it has several); either None when it has none."""
+    coords = te = None
+    tes: list[Any] | None = None  # when a word has more than one TextEquiv
+    for c in w:  # plain iteration: a tag filter costs more than the few children it skips
+        t = c.tag
+        if t == q.equiv:
+            if te is None:
+                te = c
+            else:
+                tes = (tes or [te]) + [c]
+        elif t == q.coords and coords is None:
+            coords = c
+    if tes:
+        te = _lowest(tes)
+    return coords, te
+
+
 def _word_texts(line: Any, q: _Names) -> list[str]:
-    """``equiv_text(text_equiv(word))`` of each ``Word`` of a line, its children looked at
-    by tag as ``_line`` reads them (cheaper than a tag filter a word)."""
-    out = []
-    for w in line.iterchildren(q.word):
-        te = None
-        tes: list[Any] | None = None
-        for c in w:
-            if c.tag == q.equiv:
-                if te is None:
-                    te = c
-                else:
-                    tes = (tes or [te]) + [c]
-        if tes:
-            te = _lowest(tes)
-        out.append(equiv_text(te))
-    return out
+    """``equiv_text`` of the ``TextEquiv`` each ``Word`` of a line is read by."""
+    return [equiv_text(_word_parts(w, q)[1]) for w in line.iterchildren(q.word)]
 
 
 def record(root: Any, meta: dict[str, str]) -> None:
