@@ -130,15 +130,9 @@ def fsync_folder(folder: "str | Path") -> None:
     """Flush a folder's entries (the renames into it) to disk; best effort where the file
     system cannot (some network file systems)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
+        _fsync_path(str(folder))
     except OSError:
         pass
-    finally:
-        os.close(fd)
 
 
 #: the Pending collecting this thread's writes, and for whom (a thread, not the process: a
