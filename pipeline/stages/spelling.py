@@ -341,6 +341,8 @@ class Lang:
         from ..spelling_data import load_index
 
         self.lex, self.extra, self.misreads, self.settings = lex, extra, misreads, settings
+        #: the misreads' lower-case forms: an entry in any casing ("MIr") is found through its word
+        self.misread_lows = frozenset(w.lower() for w in misreads)
         self.counts, self.user = lex.counts, lex.user_words
         self.index: Index = load_index(lex.counts)
         self.total = lex.total
@@ -2001,7 +2003,7 @@ def decide_misread(V: View, i: int) -> Decision | None:
     word = text[s:e]
     m = mis.get(word) or mis.get(low)
     if m is None:
-        return None
+        return _case_slip(V, i, word, low)
     if word != m.wrong and word != low and not (word[:1].isupper() and word[1:] == low[1:]):
         return None  # "TBE" is not "tbe"
     t = V.tok(i)
@@ -2011,6 +2013,44 @@ def decide_misread(V: View, i: int) -> Decision | None:
     repl = m.right if word == m.wrong else restore_case(word, m.right)
     return Decision("misread", repl, f"'{word}' is a known OCR misread of '{m.right}' ({m.source})",
                     0.99 if m.auto else 0.5, "safe" if m.auto else "suggest", (repl,), not m.auto)
+
+
+#: a lower-case word with one capital inside whose two forms differ only in size (c, o, s, v,
+#: w, x, z), after two small letters: "waS", "seCure"; earlier ones ("eBay", "iPod") are names
+_CASE_SLIP = re.compile(r"(?<![^\W\d_])[a-z]{2,}[COSVWXZ][a-z]*(?![^\W\d_])")
+#: how common the word in small letters must be (symspellpy counts): "upstairs" is 2.6 million
+_CASE_SLIP_COUNT = 1_000_000
+
+
+def _case_slips(text: str, starts: array, ends: array, lo: int, end: int) -> list[int]:
+    """The words lo..end-1 that look like a letter read in the wrong case (see _CASE_SLIP)."""
+    if lo >= end:
+        return []
+    out = []
+    for mt in _CASE_SLIP.finditer(text, starts[lo], ends[end - 1]):
+        i = bisect_left(starts, mt.start(), lo, end)
+        if i < end and starts[i] == mt.start() and ends[i] == mt.end():
+            out.append(i)
+    return out
+
+
+def _case_slip(V: View, i: int, word: str, low: str) -> Decision | None:
+    """Word i read with one letter in the wrong case ("waS" for "was"), if a common word in
+    small letters, and nothing protects it.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(ocr_confusion, "He waS there, and seCure.")
+    'He was there, and secure.'
+    >>> try_rule(ocr_confusion, "An iPod, eBay, the toString method and macOS.")
+    'An iPod, eBay, the toString method and macOS.'
+    """
+    if _CASE_SLIP.fullmatch(word) is None or V.lang.lex_count(low) < _CASE_SLIP_COUNT:
+        return None
+    t = V.tok(i)
+    if protection(t, V.text, V.lang, V.in_skip(t.start, t.end)) in _HARD_PROTECTION or V.foreign_near(i):
+        return None
+    return Decision("confusion", low, f"'{word}' is '{low}' with a letter read in the wrong case (its two forms "
+                    "differ only in size)", 0.95, "safe", (low,))
 
 
 # -- the plan: every decision for a document, made until a round proposes nothing ---------------
@@ -2074,7 +2114,7 @@ def _lang_class(lang: Lang, w: str) -> int:
             c |= 1
         elif _confusable(lang, w):
             c |= 2
-        if w in lang.misreads or w.capitalize() in lang.misreads or w.upper() in lang.misreads:
+        if w in lang.misread_lows:
             c |= 4
         lang.known_memo["\0" + w] = c
     return c  # type: ignore[return-value]
@@ -2232,8 +2272,10 @@ def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
         c = _lang_class(lang, w)
         if c:
             cls[w] = c
+    # a letter in the wrong case hides in a known word: found by a scan of the text
+    slips = _case_slips(text, starts, ends, lo, min(hi, n)) if "confusion" in kinds else ()
     if not cls:
-        return m, u, pairs, r, pending
+        return array(tc, slips), u, pairs, r, pending
     s = array(tc)
     unknown_kinds = bool(kinds & {"confusion", "merged", "nonword"})
     split_kind = "split" in kinds
@@ -2259,6 +2301,8 @@ def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
             # only a small word, or a capitalised one (at a sentence start), is judged
             if word.islower() or (word[:1].isupper() and word[1:].islower()):
                 r.append(i)
+    if slips:
+        m = array(tc, sorted(set(m).union(slips)))
     counts = V.counts
     for i in sorted(set(s)):
         joined = _split_static(V, i)
@@ -2700,7 +2744,8 @@ def split_word(text: str, ctx: Context) -> Iterator[Edit | Flag]:
 
 @rule("spelling.ocr_confusion")
 def ocr_confusion(text: str, ctx: Context) -> Iterator[Edit | Flag]:
-    """Fix unknown words that OCR confusions alone (rn/m, li/h, \\V/W, 1/l ...) make right.
+    """Fix unknown words that OCR confusions alone (rn/m, li/h, \\V/W, 1/l ...) make right,
+    and known words with a letter read in the wrong case ("waS").
 
     >>> from pipeline.rules import try_rule
     >>> try_rule(ocr_confusion, "the rnodern world, and \\\\Ve were there")
