@@ -88,6 +88,11 @@ _MARKER_FIRST = frozenset("•●▪◦‣■□·*-(\N{EN DASH}\N{EM DASH}")
 _BREAK_MARKS = frozenset("-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬\N{EM DASH}\N{EN DASH}\N{HORIZONTAL BAR}")
 _NUMBER_START = re.compile(r"(?:^|\s)[(\[]?[-+±$£€]?\d")
 _TABLE_GAPS = re.compile(r"\S(?: {2,}|\t)\S")
+#: a Markdown table row, as text-from-PDF and OCR-to-Markdown tools write tables: cells
+#: between bars, the row starting or ending with one ("| Bob | 12 |"), or the rule under
+#: the head ("|---|:--:|"); one bar beside prose is a column rule or a misread "I"
+_PIPE_ROW = re.compile(r"\|[^|\n]*\|.*|.*\|[^|\n]*\|")
+_PIPE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")
 _NUMBER = re.compile(r"^[(\[]?[-+±$£€%]?\d[\d.,:/%–-]*[)\]]?[.,;%]?$")
 _SUSPENDED = re.compile(r"(?:and|or|nor|to|as|&)\b")
 _HEADING_WORD = re.compile(
@@ -348,14 +353,16 @@ class Layout:
         if len(lines) < 2:
             # one line is a table row only by its aligned columns: a line of prose with many
             # numbers in it is still prose (and an unwrapped paragraph may be one)
-            return "table" if len(_TABLE_GAPS.findall(lines[0].text)) >= 2 else "prose"
+            t = lines[0].text
+            return "table" if len(_TABLE_GAPS.findall(t)) >= 2 or ("|" in t and _table_line(t)) else "prose"
         if self.paragraph_per_line:
             return "lines"
         texts = [ln.text for ln in lines]
         span = self.text[lines[0].start : lines[-1].end]
         if _MAYBE_ITEM.match(span) and _list_start(texts) == 0:
             return "list"
-        if _maybe_table(span, len(texts)) and sum(1 for t in texts if _table_line(t)) * 2 >= len(texts):
+        if _maybe_table(span, len(texts)) and (sum(1 for t in texts if _table_line(t)) * 2 >= len(texts)
+                                               or _pipe_table(texts)):
             return "table"
         if self._verse_like(block):
             return "verse"
@@ -673,21 +680,40 @@ def _new_sentence(t: str) -> bool:
 
 def _maybe_table(joined: str, n: int) -> bool:
     """Cheap test: could half of ``n`` lines be table rows?"""
-    if "  " in joined or "\t" in joined:
+    if "  " in joined or "\t" in joined or joined.count("|") >= n:
         return True
     digits = sum(map(joined.count, "0123456789"))
     return digits >= 3 * ((n + 1) // 2) and len(_NUMBER_START.findall(joined)) >= 3 * ((n + 1) // 2)
 
 
 def _table_line(t: str) -> bool:
-    """Aligned columns (runs of spaces or tabs between cells) or a row mostly of numbers."""
+    """Aligned columns (runs of spaces or tabs between cells), a Markdown table row, or a row
+    mostly of numbers.
+
+    >>> _table_line("| Bob | 12 |"), _table_line("|---|:--:|"), _table_line("Ann | 14 |")
+    (True, True, True)
+    >>> _table_line("cried the mother. |"), _table_line("If | knew, | would go")
+    (False, False)
+    """
     if ("  " in t or "\t" in t) and len(_TABLE_GAPS.findall(t)) >= 2:
+        return True
+    if "|" in t and (_PIPE_ROW.fullmatch(t.strip()) or _PIPE_RULE.fullmatch(t.strip())):
         return True
     if len(_NUMBER_START.findall(t)) < 3:
         return False
     toks = t.split()
     nums = sum(1 for w in toks if _NUMBER.match(w))
     return len(toks) >= 3 and nums >= 3 and nums * 2 >= len(toks)
+
+
+def _pipe_table(texts: list[str]) -> bool:
+    """A Markdown table without outer bars: a rule of dashes under its head, a bar in every
+    line.
+
+    >>> _pipe_table(["Name | Age", "---|---", "Bob | 12"]), _pipe_table(["If | knew", "it | would"])
+    (True, False)
+    """
+    return all("|" in t for t in texts) and any(_PIPE_RULE.fullmatch(t.strip()) for t in texts)
 
 
 def _heading_like(text: str) -> str:
