@@ -2716,6 +2716,65 @@ def _hand_out(text: str, ctx: Context, kind: str) -> list[Edit | Flag]:
     return _plan(text, ctx).hand_out(kind, text)
 
 
+#: a lone bar before a small word, where a capital I may have been read as "|"
+_BAR = re.compile(r"(?<![^\s“‘\"(])\|(?=[ ]+([a-z]+)(?![\w'’-]))")
+#: how much likelier the next word is after "I" than anywhere (log10) for the bar to be read
+#: as I: the words that follow "I" ("have", "knew", "must") are all above it, the ones that
+#: follow a stray mark ("the", "in", "is", "and") all below
+_BAR_LIFT = -1.0
+
+
+def _at_raw_line_edge(ctx: Context, pos: int) -> bool:
+    """The character at ``pos`` came first or last on its line of the raw text: a bar there
+    is mostly a column rule or the page's edge, whatever the unwrapped line puts after it."""
+    raw = ctx.doc.raw
+    r = ctx.doc.raw_span(pos, pos + 1)[0]
+    ls = raw.rfind("\n", 0, r) + 1
+    le = raw.find("\n", r)
+    line = raw[ls : le if le >= 0 else len(raw)]
+    return not line[: r - ls].strip() or not line[r - ls + 1 :].strip()
+
+
+@rule("spelling.bar_for_i")
+def bar_for_i(text: str, ctx: Context) -> Iterator[Edit | Flag]:
+    """Read a lone bar as the capital I it is a misreading of, when the next word is one
+    that follows "I" (Tesseract reads a plain I as "|"); flag it when the next word is only
+    a known word. Table rows, and bars at either end of a line of the raw text (column
+    rules), are left alone.
+
+    >>> from pipeline.rules import try_rule, try_flags
+    >>> try_rule(bar_for_i, "It was 1909. | have now said what | knew, if | may.")
+    'It was 1909. I have now said what I knew, if I may.'
+    >>> try_rule(bar_for_i, "| Bob | is | 12 |\\nthe mother, |\\nwho came; a | in the | th")
+    '| Bob | is | 12 |\\nthe mother, |\\nwho came; a | in the | th'
+    >>> try_flags(bar_for_i, "and then | kept it")
+    ['|']
+    """
+    if "|" not in text:
+        return
+    lang = _lang(ctx)
+    skip = _skip_spans(text, ctx)
+    for m in _BAR.finditer(text):
+        s = m.start()
+        ls = text.rfind("\n", 0, s) + 1
+        le = text.find("\n", s)
+        line = text[ls : le if le >= 0 else len(text)].strip()
+        if line.count("|") >= 2 and (line[0] == "|" or line[-1] == "|"):
+            continue  # a table row
+        if _overlaps(skip, s, s + 1) or _at_raw_line_edge(ctx, s):
+            continue
+        nxt = m.group(1)
+        seen, floor = lang.pair("i", nxt)
+        lift = (seen if seen is not None else floor or -99.0) - lang.lex_prior(nxt)
+        if lift < _BAR_LIFT or not lang.known(nxt):
+            continue
+        if seen is not None:
+            yield Edit(s, s + 1, "I", f"a lone '|' before '{nxt}', a word that follows 'I' (10^{lift:.1f} more likely "
+                       "after it): a capital I read as a bar", 0.9)
+        else:
+            yield Edit(s, s + 1, "I", f"a lone '|' before '{nxt}': perhaps a capital I read as a bar", 0.5, "suggest")
+
+
 @rule("spelling.known_misread")
 def known_misread(text: str, ctx: Context) -> Iterator[Edit | Flag]:
     """Replace words of the known-misreads lists (``<-`` fixes; ``<?`` flags with a suggestion).
@@ -2795,4 +2854,4 @@ def real_word(text: str, ctx: Context) -> Iterator[Edit | Flag]:
     yield from _hand_out(text, ctx, "realword")
 
 
-RULES = (known_misread, split_word, ocr_confusion, merged_words, nonword, real_word)
+RULES = (bar_for_i, known_misread, split_word, ocr_confusion, merged_words, nonword, real_word)
