@@ -184,8 +184,11 @@ _FOREIGN = frozenset(
     """les des du et une avec dans pour qui au aux sur sont ces cette leur nous vous ils elles
     est der das und von zu mit dem ist nicht ein eine einer zur nach auch wir sie
     los las que por del lo gli della delle dei sono questo il di est sunt atque
-    quod enim sed""".split()
+    quod enim sed mais dont sans chez leurs ses aussi ich sich auf oder wird""".split()
 )  # (not "per", "non", "con", "cum", "ad", "ex", "den": English uses them too: "per cent")
+#: small words of another language that English names and phrases also use ("de Gaulle",
+#: "la carte", "Le Havre", "El Paso"): a sign only beside another one
+_FOREIGN_WEAK = frozenset("de la le el".split())
 #: one-letter words English has
 _ONE_LETTER = frozenset({"a", "i", "o"})
 #: lone small letters an engine leaves for a small word ("m" for "in"), judged between two
@@ -711,7 +714,7 @@ class View:
             return r0 == 2
         lows = self.lows
         memo = self.lang.known_memo
-        n = 0
+        n = weak = 0
         r = lows[i] in _FOREIGN  # the word itself
         for w in lows[max(0, i - reach) : i] + lows[i + 1 : i + reach + 1]:
             if r:
@@ -720,9 +723,11 @@ class View:
             if k is None:
                 k = memo["\3" + w] = 1 if w in _FOREIGN or _ACCENTED.search(w) else 0
             n += k
+            weak += w in _FOREIGN_WEAK
         # one other language's function word alone is mostly debris of a noisy page ("lo",
-        # "und") or a Latin tag ("et al."): two such signs (or accented words) it takes
-        r = r or n >= 2
+        # "und") or a Latin tag ("et al."): two such signs (or accented words) it takes, or
+        # one and a small word English borrows ("de ... et", where the engine dropped accents)
+        r = r or n >= 2 or (n == 1 and weak >= 1)
         if reach == _FOREIGN_REACH:
             self._foreign[i] = 2 if r else 1
         return r
@@ -2724,23 +2729,13 @@ _BAR = re.compile(r"(?<![^\s“‘\"(])\|(?=[ ]+([a-z]+)(?![\w'’-]))")
 _BAR_LIFT = -1.0
 
 
-def _at_raw_line_edge(ctx: Context, pos: int) -> bool:
-    """The character at ``pos`` came first or last on its line of the raw text: a bar there
-    is mostly a column rule or the page's edge, whatever the unwrapped line puts after it."""
-    raw = ctx.doc.raw
-    r = ctx.doc.raw_span(pos, pos + 1)[0]
-    ls = raw.rfind("\n", 0, r) + 1
-    le = raw.find("\n", r)
-    line = raw[ls : le if le >= 0 else len(raw)]
-    return not line[: r - ls].strip() or not line[r - ls + 1 :].strip()
-
-
 @rule("spelling.bar_for_i")
 def bar_for_i(text: str, ctx: Context) -> Iterator[Edit | Flag]:
     """Read a lone bar as the capital I it is a misreading of, when the next word is one
     that follows "I" (Tesseract reads a plain I as "|"); flag it when the next word is only
-    a known word. Table rows, and bars at either end of a line of the raw text (column
-    rules), are left alone.
+    a known word. Table rows are left alone. A column rule read as a bar looks the same once
+    the lines are unwrapped, and the decision must not rest on the raw line breaks (a second
+    clean has none); where a bar stands for nothing, "I" is no further from the print.
 
     >>> from pipeline.rules import try_rule, try_flags
     >>> try_rule(bar_for_i, "It was 1909. | have now said what | knew, if | may.")
@@ -2761,7 +2756,7 @@ def bar_for_i(text: str, ctx: Context) -> Iterator[Edit | Flag]:
         line = text[ls : le if le >= 0 else len(text)].strip()
         if line.count("|") >= 2 and (line[0] == "|" or line[-1] == "|"):
             continue  # a table row
-        if _overlaps(skip, s, s + 1) or _at_raw_line_edge(ctx, s):
+        if _overlaps(skip, s, s + 1):
             continue
         nxt = m.group(1)
         seen, floor = lang.pair("i", nxt)
