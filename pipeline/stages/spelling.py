@@ -1738,7 +1738,7 @@ def _decide_unknown(V: View, t: Tok, habits: bool, name: bool = False) -> Decisi
     repl = _cased(t.text, best[1])
     ranked = tuple(dict.fromkeys(_cased(t.text, h[1]) for h in hyps[:4]))
     how = {"confusion": "OCR confusion", "merged": "words run together", "nonword": "closest word"}[best[3]]
-    alt = f"; next best '{' '.join(hyps[1][1])}' by 10^{m_second:.1f}" if len(hyps) > 1 else ""
+    alt = f"; the next best, '{' '.join(hyps[1][1])}', is 10^{m_second:.1f} behind it" if len(hyps) > 1 else ""
     reason = (f"'{t.text}' is not a word; '{' '.join(best[1])}' ({how}, distance {best[2]:.2f}) "
               f"beats keeping it by 10^{m_keep:.1f}{alt}")
     if name and not (sure >= s.safe_margin and m_second >= s.runner_up_margin):
