@@ -39,7 +39,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, MissingDependency, OcrmendError
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, MissingDependency, OcrmendError, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Result
@@ -266,6 +266,9 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path, to: str | None = N
     seen: dict[str, str] = {}
     root = out_root.resolve()
     for src, dest_dir in inputs:
+        if not is_utf8(str(src)):
+            refused.append(non_utf8_refusal(src))
+            continue
         name = src.stem
         image = is_image_path(src)
         targets = output_paths(dest_dir, name)
@@ -301,6 +304,22 @@ def plan(inputs: Iterable[tuple[Path, Path]], out_root: Path, to: str | None = N
                           copy_format=copy[0] if copy else None, copy_name=copy[1] if copy else None,
                           size=size))
     return tasks, refused
+
+
+def is_utf8(text: str) -> bool:
+    """False for a path with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def non_utf8_refusal(src: Path) -> Refusal:
+    """An input whose path is not UTF-8: its name goes into UTF-8 outputs (the manifest,
+    NAME.json), which cannot hold it."""
+    shown = printable(str(src))
+    return Refusal(shown, f"{shown}: the file name is not UTF-8; rename it (convmv -f ENCODING -t UTF-8 --notest FILE)")
 
 
 # -- one document -------------------------------------------------------------------------------
@@ -424,12 +443,31 @@ def process_document(task: Task, job: Job) -> Outcome:
     except MissingDependency as exc:  # no input of this kind can be read: the batch stops
         return Outcome(task.index, "failed", error=str(exc), fatal=exc.exit_code, worker=worker)
     except OcrmendError as exc:
-        # the worker read the absolute path; the user named the input as task.src
-        error = str(exc).replace(task.path, task.src)
-        return Outcome(task.index, "failed", error=error, seconds=time.perf_counter() - t0, worker=worker)
+        return Outcome(task.index, "failed", error=_naming_input(str(exc), task), seconds=time.perf_counter() - t0,
+                       worker=worker)
     except Exception as exc:  # a bug: say so, keep the batch going
         return Outcome(task.index, "failed", error=f"{task.src}: internal error ({type(exc).__name__}: {exc}); "
                        "please report it with this input", seconds=time.perf_counter() - t0, worker=worker)
+
+
+def _naming_input(error: str, task: Task) -> str:
+    """A document's error as it opens: with the input as the user named it. The worker read
+    the absolute path; a reader of hOCR, ALTO or PAGE names the document (``scan`` of
+    ``in/scan.alto.xml``); an output that cannot be written names the output.
+
+    >>> t = Task(0, "in/p.alto.xml", "/w/in/p.alto.xml", "/w/out", "p.alto", "p.alto")
+    >>> _naming_input("p: not well-formed XML (...)", t)
+    'in/p.alto.xml: not well-formed XML (...)'
+    >>> _naming_input("/w/out/p.alto.txt: cannot write (No space left on device)", t)
+    'in/p.alto.xml: /w/out/p.alto.txt: cannot write (No space left on device)'
+    """
+    error = error.replace(task.path, task.src)
+    if error.startswith(task.src):
+        return error
+    head, sep, rest = error.partition(": ")
+    if sep and head in (task.name, task.name.rsplit(".", 1)[0]):
+        return f"{task.src}: {rest}"
+    return f"{task.src}: {error}"
 
 
 # -- backends -------------------------------------------------------------------------------------
@@ -555,6 +593,7 @@ def process_documents(tasks: tuple[Task, ...], job: Job) -> list[Outcome]:
 
     pending = Pending()
     outcomes: list[Outcome] = []
+    tasks_by = {task.index: task for task in tasks}
     try:
         for task in tasks:
             with pending.collecting(task.index):
@@ -567,8 +606,8 @@ def process_documents(tasks: tuple[Task, ...], job: Job) -> list[Outcome]:
         pending.discard_all()  # stopped half-way (Ctrl-C with -j 1): no temporary file left
     if not lost:
         return outcomes
-    return [Outcome(o.index, "failed", error=lost[o.index], seconds=o.seconds, worker=o.worker)
-            if o.index in lost else o for o in outcomes]
+    return [Outcome(o.index, "failed", error=_naming_input(lost[o.index], tasks_by[o.index]), seconds=o.seconds,
+                    worker=o.worker) if o.index in lost else o for o in outcomes]
 
 
 #: input bytes at which a group of documents closes: about a quarter of a second of cleaning,
@@ -674,6 +713,8 @@ class Manifest:
         self._dirty = False
         self._pending: list[str] = []
         self._last_flush = time.monotonic()
+        #: why the manifest could not be written (a full disk): from then on it is not written
+        self.error: str | None = None
         try:
             with open(self.path, encoding="utf-8") as fh:
                 for line in fh:
@@ -702,25 +743,44 @@ class Manifest:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending lines and flush them to disk."""
+        """Write the pending lines and flush them to disk. A manifest that cannot be written
+        does not stop the batch (its outputs are whole all the same; the next run does their
+        documents again): ``error`` says why, and nothing more is written to it."""
         self._last_flush = time.monotonic()
-        if not self._pending:
+        if not self._pending or self.error is not None:
+            self._pending.clear()
             return
-        if self._fh is None:
-            self._fh = open(self.path, "a+", encoding="utf-8")
-            self._fh.seek(0, os.SEEK_END)
-            if self._fh.tell():
-                self._fh.seek(self._fh.tell() - 1)
-                if self._fh.read(1) != "\n":  # a line cut short by a kill: start a new one
-                    self._fh.write("\n")
-        self._fh.write("".join(line + "\n" for line in self._pending))
-        self._pending.clear()
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            if self._fh is None:
+                self._fh = open(self.path, "a+", encoding="utf-8")
+                self._fh.seek(0, os.SEEK_END)
+                if self._fh.tell():
+                    self._fh.seek(self._fh.tell() - 1)
+                    if self._fh.read(1) != "\n":  # a line cut short by a kill: start a new one
+                        self._fh.write("\n")
+            self._fh.write("".join(line + "\n" for line in self._pending))
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+            self._drop_handle()
+        finally:
+            self._pending.clear()
+
+    def _drop_handle(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError:  # what it still buffered cannot reach the disk either
+                pass
 
     def close(self) -> None:
         """Rewrite the manifest compact and sorted (atomically), if anything was recorded."""
         self.flush()
+        if self.error is not None:
+            self._drop_handle()
+            return
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -752,6 +812,11 @@ def sweep_partial_files(folders: Iterable[Path]) -> int:
 
 # -- counting and telling -------------------------------------------------------------------------
 
+def _storable(text: str | None) -> str | None:
+    """``text`` as a UTF-8 file can hold it (a name that is not UTF-8 escaped, ``\\xNN``)."""
+    return text if text is None or is_utf8(text) else printable(text)
+
+
 @dataclass
 class Tally:
     """The counts of a run, for the progress bar and the summary."""
@@ -772,8 +837,8 @@ class Tally:
             self.skipped += 1
         elif outcome.status == "failed":
             self.failed += 1
-            self.failures.append({"input": task.src if task else None, "error": outcome.error,
-                                  "_order": outcome.index})
+            self.failures.append({"input": _storable(task.src) if task else None,
+                                  "error": _storable(outcome.error), "_order": outcome.index})
         else:
             self.done += 1
             self.pages += outcome.pages
@@ -784,7 +849,7 @@ class Tally:
 
     def refuse(self, refusal: Refusal) -> None:
         self.failed += 1
-        self.failures.append({"input": refusal.src, "error": refusal.error, "_order": -1})
+        self.failures.append({"input": _storable(refusal.src), "error": _storable(refusal.error), "_order": -1})
 
     def failure_records(self) -> list[dict[str, Any]]:
         """The failures in input order (refusals first), whatever order the workers finished in."""
@@ -847,6 +912,7 @@ class Progress:
                             ncols=None if sized else 100, smoothing=0.1)
 
     def say(self, line: str) -> None:
+        line = printable(line)  # one line, whatever the file names in it
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
         else:
@@ -1027,7 +1093,7 @@ def _sigterm_interrupts() -> Callable[[], None]:
 
 
 def _say_error(progress: Progress | None, message: str) -> None:
-    line = f"ocrmend: {message}"
+    line = f"ocrmend: {printable(message)}"
     if progress is not None:
         progress.say(line)
     else:
@@ -1041,10 +1107,15 @@ def _finish_files(manifest: Manifest, tally: Tally, out_root: Path) -> None:
 
     try:
         manifest.close()
+        if manifest.error is not None:
+            _say_error(None, f"{manifest.path}: cannot be written ({manifest.error}); the outputs written are whole, "
+                             "but the next run cleans their documents again")
         failures = out_root / FAILURES
         if tally.failures and out_root.is_dir():
             atomic_write(failures, (json.dumps(f, ensure_ascii=False) + "\n" for f in tally.failure_records()))
         elif not tally.failures and failures.is_file():
             failures.unlink()
-    except (OSError, OcrmendError) as exc:
+    except OSError as exc:
+        _say_error(None, f"{out_root}: cannot write the manifest or {FAILURES} ({exc.strerror or exc})")
+    except OcrmendError as exc:
         _say_error(None, f"{out_root}: cannot write the manifest or {FAILURES} ({exc})")

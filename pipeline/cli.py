@@ -18,6 +18,8 @@ from .errors import (
     EXIT_SOME_FAILED,
     EXIT_USAGE,
     OcrmendError,
+    ReplayError,
+    printable,
 )
 from .batch import SCHEDULER_ENV
 
@@ -30,7 +32,8 @@ TESSERACT_ENV = "OCRMEND_TESSERACT"
 
 
 def _err(msg: str) -> None:
-    click.echo(f"ocrmend: {msg}", err=True)
+    # one line whatever the file names in it hold (a newline, bytes that are not UTF-8)
+    click.echo(f"ocrmend: {printable(msg)}", err=True)
 
 
 def _split_opt(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -60,11 +63,17 @@ def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Pa
     suffixes = TEXT_SUFFIXES + IMAGE_SUFFIXES + FORMAT_SUFFIXES
     jobs: list[tuple[Path, Path]] = []
     errors: list[str] = []
+    out_res = out_dir.resolve()
     for p in paths:
         path = Path(p)
         if path.is_dir():
+            # an output folder inside the input folder: its outputs are not inputs of the next run
+            here = path.resolve()
+            inner = out_res.relative_to(here).parts if out_res != here and out_res.is_relative_to(here) else None
             files = []
             for f in sorted(path.rglob("*")):
+                if inner and f.relative_to(path).parts[:len(inner)] == inner:
+                    continue
                 if f.is_dir() and not _readable_dir(f):
                     errors.append(f"{f}: folder cannot be read (permission denied); fix its permissions")
                 elif f.is_file() and f.suffix.lower() in suffixes and not f.name.startswith("."):
@@ -74,8 +83,12 @@ def _collect(paths: tuple[str, ...], out_dir: Path) -> tuple[list[tuple[Path, Pa
                     files.append(f)
             for f in files:
                 jobs.append((f, out_dir / f.parent.relative_to(path)))
-        elif path.exists():
+        elif path.is_file():
             jobs.append((path, out_dir))
+        elif path.exists():
+            # reading a pipe or a device would wait for ever, or never end (/dev/zero)
+            errors.append(f"{path}: not a regular file (a pipe, socket or device); give files or folders, "
+                          "or '-' for standard input")
         else:
             errors.append(f"{path}: no such file or folder")
     return jobs, errors
@@ -256,12 +269,15 @@ def _clean_stdin(config: Any, check: bool, show_diff: bool) -> None:
     """``ocrmend clean -``: text from stdin, the clean text (or its diff) to stdout."""
     from .api import clean as clean_one
 
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read(config.max_bytes + 1)
     try:
+        if len(data) > config.max_bytes:
+            raise OcrmendError(f"stdin: over the limit of {config.max_bytes} bytes (config max_bytes)")
         result = clean_one(data, config, name="stdin")
     except OcrmendError as exc:
         _err(str(exc))
-        sys.exit(exc.exit_code)
+        # the one input failed: the code of a batch whose every input failed
+        sys.exit(EXIT_ALL_FAILED if exc.exit_code == EXIT_SOME_FAILED else exc.exit_code)
     if check:
         sys.exit(EXIT_CHANGED if result.changed else EXIT_OK)
     sys.stdout.write(result.diff() if show_diff else result.text)
@@ -298,6 +314,13 @@ def ocr(paths: tuple[str, ...], output: str | None, jobs: int | None, dpi: int |
     for e in errors:
         _err(e)
     failed = len(errors)
+    from .batch import is_utf8, non_utf8_refusal
+
+    for src, _ in inputs:
+        if not is_utf8(str(src)):  # NAME.ocr.json names it, in UTF-8
+            _err(non_utf8_refusal(src).error)
+            failed += 1
+    inputs = [(src, dest) for src, dest in inputs if is_utf8(str(src))]
     images = [(src, dest) for src, dest in inputs if is_image_path(src)]
     for src, _ in inputs:
         if not is_image_path(src):
@@ -365,10 +388,21 @@ def replay(raw: str, log: str, expect: str | None) -> None:
     from .ocr.images import is_image_path
 
     try:
-        recs = parse(Path(log).read_text(encoding="utf-8").splitlines(), log)
+        try:
+            recs = parse(Path(log).read_text(encoding="utf-8").splitlines(), log)
+        except UnicodeDecodeError as exc:
+            raise ReplayError(f"{log}: not UTF-8 (byte {exc.start}), so not a change log ocrmend wrote") from None
+        except (TypeError, RecursionError) as exc:  # a header edited by hand ("schema": "2"), nesting without end
+            raise ReplayError(f"{log}: not a change log ocrmend wrote ({type(exc).__name__}: {exc})") from None
         header = next((r for r in recs if r.get("kind") == "header"), {})
         enc = header.get("encoding")
         raw_file = header.get("raw_file")
+        if enc is not None and not _codec(enc):
+            raise ReplayError(f"{log}: its header names the encoding {enc!r}, which is no codec; "
+                              "not a change log ocrmend wrote")
+        if raw_file is not None and not isinstance(raw_file, str):
+            raise ReplayError(f"{log}: its header's raw_file {raw_file!r} is not a file name; "
+                              "not a change log ocrmend wrote")
         if raw_file and is_image_path(raw):
             raw = str(Path(log).parent / raw_file)
             if not Path(raw).is_file():
@@ -384,7 +418,17 @@ def replay(raw: str, log: str, expect: str | None) -> None:
                                    exit_code=EXIT_CHANGED) from None
         else:
             text, _ = decode(data, raw, enc if enc and enc != "utf-8" else None)
-        out = do_replay(text, recs)
+        try:
+            out = do_replay(text, recs)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # records edited by hand: an "at" of floats, an "after" that is a number
+            raise ReplayError(f"a change does not have the shape ocrmend writes ({type(exc).__name__}: "
+                              f"{exc})") from None
+    except ReplayError as exc:
+        msg = str(exc)
+        # say which log, whatever part of it was wrong
+        _err(msg if msg.startswith(log) else f"{log}: {msg}")
+        sys.exit(exc.exit_code)
     except OcrmendError as exc:
         _err(str(exc))
         sys.exit(exc.exit_code)
@@ -398,6 +442,16 @@ def replay(raw: str, log: str, expect: str | None) -> None:
             _err(f"replay does not give {target}")
             sys.exit(EXIT_CHANGED)
         click.echo(f"verified: replay gives {target} exactly", err=True)
+
+
+def _codec(name: object) -> bool:
+    import codecs
+
+    try:
+        # rot13 and zlib are codecs too, but not of text
+        return isinstance(name, str) and getattr(codecs.lookup(name), "_is_text_encoding", True)
+    except LookupError:
+        return False
 
 
 def run() -> None:

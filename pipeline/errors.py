@@ -67,6 +67,27 @@ class ReplayError(OcrmendError):
     exit_code = EXIT_CHANGED
 
 
+#: what ``printable`` escapes: C0 and C1 controls and the Unicode line and paragraph separators
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))} | {
+    0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def printable(text: str) -> str:
+    """``text`` fit for one line of a terminal or a UTF-8 file: control characters (a
+    newline in a file name) escaped, and the bytes of a file name that is not UTF-8 (which
+    Python keeps as lone surrogates) shown as ``\\xNN``.
+
+    >>> printable("new\\nline.txt: empty file")
+    'new\\\\nline.txt: empty file'
+    >>> printable("caf\\udce9.txt"), printable("café.txt")
+    ('caf\\\\xe9.txt', 'café.txt')
+    """
+    if text.isprintable():
+        return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text.translate(_CONTROLS)
+
+
 @contextmanager
 def reading(path: object) -> Iterator[None]:
     """Turn the OS errors of reading ``path`` into one-line :class:`InputError`s."""

@@ -98,18 +98,59 @@ def _usable_dpi(info: dict[str, Any]) -> int | None:
     return int(round(x))
 
 
+_TIFF_QUIET: list[bool] = []
+_TIFF_LOCK = threading.Lock()
+
+
+def _quiet_image_libraries() -> None:
+    """Keep Pillow and libtiff from writing to stderr themselves: a damaged file is one line
+    there, ocrmend's, and what they would say is in it or adds nothing. Pillow warns
+    (UserWarning) about damaged metadata it then skips or fails on, and about sizes below its
+    hard limit (ocr.max_pixels is the limit that counts here); libtiff prints each decoding
+    error before Pillow raises it."""
+    import warnings
+
+    from PIL import Image
+
+    # each time: a caller may have reset the filters (an identical filter replaces the last)
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+    with _TIFF_LOCK:
+        if not _TIFF_QUIET:
+            _TIFF_QUIET.append(True)
+            _silence_libtiff()
+
+
+def _silence_libtiff() -> None:
+    """Unset libtiff's default handlers (which print to stderr) in the copies of libtiff this
+    process has loaded (Pillow's); best effort, where /proc tells which."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            libs = {line.split(None, 5)[5].strip() for line in fh
+                    if "libtiff" in line and len(line.split(None, 5)) == 6}
+    except OSError:
+        return
+    for lib in sorted(libs):
+        try:
+            handle = ctypes.CDLL(lib)
+            for setter in (handle.TIFFSetErrorHandler, handle.TIFFSetWarningHandler):
+                setter.restype = ctypes.c_void_p
+                setter.argtypes = [ctypes.c_void_p]
+                setter(None)
+        except (OSError, AttributeError):
+            pass
+
+
 class RasterSource(PageSource):
     """PNG, JPEG or TIFF; a multi-page TIFF gives one page per frame."""
 
     def __init__(self, path: Path, settings: Any) -> None:
         _need("PIL", "pillow")
-        import warnings
-
         from PIL import Image
 
-        # ocr.max_pixels is the limit that counts here; Pillow's own warning below its hard
-        # limit would only repeat it on stderr.
-        warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+        _quiet_image_libraries()
         self.path = path
         self.settings = settings
         self._Image = Image
@@ -226,6 +267,9 @@ class PdfSource(PageSource):
                 if "password" in msg.lower():
                     raise InputError(f"{path}: the PDF is encrypted (password protected); "
                                      "remove the password and try again") from None
+                if "success" in msg.lower():  # PDFium refuses a PDF without pages, and says "Success"
+                    raise InputError(f"{path}: not a readable PDF (no pages, or a damaged page tree); "
+                                     "check the file") from None
                 raise InputError(f"{path}: not a readable PDF ({msg.rstrip('.')}); check the file") from None
             self.count = len(self._pdf)
         if self.count == 0:

@@ -105,7 +105,16 @@ def find_logs(folder: Path) -> list[Path]:
 
 
 def read_document(log_path: Path, root: Path | None = None) -> CleanedDocument:
-    """Read one document's outputs (``NAME.changes.jsonl``, ``NAME.txt``, ``NAME.json``)."""
+    """Read one document's outputs (``NAME.changes.jsonl``, ``NAME.txt``, ``NAME.json``); a
+    log or text edited by hand into another shape is one :class:`InputError` naming it."""
+    try:
+        return _read_document(log_path, root)
+    except (UnicodeDecodeError, TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+        raise InputError(f"{log_path}: not the outputs ocrmend clean wrote ({type(exc).__name__}: {exc}); "
+                         "re-run ocrmend clean") from None
+
+
+def _read_document(log_path: Path, root: Path | None) -> CleanedDocument:
     name = log_path.name[: -len(LOG_SUFFIX)]
     folder = log_path.parent
     with reading(log_path):

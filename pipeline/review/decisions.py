@@ -88,18 +88,23 @@ def parse_decisions(data: bytes, source: str = "decisions") -> Decisions:
     """
     try:
         obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ConfigError(f"{source}: not a JSON decisions file ({exc})") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("decisions"), dict):
         raise ConfigError(f"{source}: a decisions file is an object with a \"decisions\" object; export one from the review page")
     if obj.get("format", FORMAT) != FORMAT:
         raise ConfigError(f"{source}: format {obj.get('format')!r} is not {FORMAT!r}")
-    if not isinstance(obj.get("version", VERSION), int) or obj.get("version", VERSION) > VERSION:
+    if not isinstance(obj.get("version", VERSION), int):
+        raise ConfigError(f"{source}: version {obj.get('version')!r} is not a whole number; export the file again")
+    if obj.get("version", VERSION) > VERSION:
         raise ConfigError(f"{source}: version {obj.get('version')!r} is newer than this ocrmend reads ({VERSION}); upgrade ocrmend")
     by_doc: dict[str, dict[str, dict[str, Any]]] = {}
     for ident, d in obj["decisions"].items():
         if not isinstance(d, dict) or not isinstance(d.get("doc"), str):
             raise ConfigError(f"{source}: {ident}: each decision needs \"doc\" (the document) and \"action\"")
+        if not _inside(d["doc"]):
+            # a document is named by its path inside the cleaned folder, never outside it
+            raise ConfigError(f"{source}: {ident}: document {d['doc']!r} is not a path inside the cleaned folder")
         action = d.get("action")
         if action not in ACTIONS:
             raise ConfigError(f"{source}: {ident}: action {action!r} is not one of {', '.join(ACTIONS)}")
@@ -118,6 +123,18 @@ def parse_decisions(data: bytes, source: str = "decisions") -> Decisions:
         sha256=hashlib.sha256(data).hexdigest(),
         by_doc=by_doc,
     )
+
+
+def _inside(key: str) -> bool:
+    """``key`` names a document inside a folder: relative, no "..", no backslash.
+
+    >>> _inside("letter"), _inside("book/p13"), _inside("../x"), _inside("/etc/x"), _inside("a\\\\..\\\\b")
+    (True, True, False, False, False)
+    """
+    from pathlib import PurePosixPath
+
+    p = PurePosixPath(key)
+    return bool(key) and "\\" not in key and "\0" not in key and not p.is_absolute() and ".." not in p.parts
 
 
 def read_decisions(path: Path) -> Decisions:
