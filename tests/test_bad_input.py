@@ -302,3 +302,16 @@ def test_decisions_nested_without_end_are_one_line(run_cli, tmp_path, cleaned):
     decisions = write(tmp_path / "d.json", "[" * 100_000 + "]" * 100_000)
     r = run_cli("apply", decisions, "--to", tmp_path / "out")
     assert r.returncode == 2 and len(error_lines(r)) == 1, r.stderr
+
+
+def test_review_leaves_out_a_broken_document_and_shows_the_others(run_cli, tmp_path):
+    for name in ("a", "b"):
+        write(tmp_path / "in" / f"{name}.txt", GOOD)
+    assert run_cli("clean", tmp_path / "in", "-o", tmp_path / "out").returncode == 0
+    (tmp_path / "out" / "a.changes.jsonl").write_bytes(bytes(range(256)))
+    r = run_cli("review", tmp_path / "out", "-o", tmp_path / "review.html")
+    assert r.returncode == 4, r.stderr
+    lines = error_lines(r)
+    assert len(lines) == 1 and "a.changes.jsonl" in lines[0], lines
+    assert "1 document(s)" in r.stderr.decode()
+    assert (tmp_path / "review.html").is_file()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..changelog import parse, replay
 from ..errors import InputError, OcrmendError, reading
@@ -146,12 +146,20 @@ def _read_document(log_path: Path, root: Path | None) -> CleanedDocument:
     return CleanedDocument(key, folder, name, header, raw, text, changes, flags, data)
 
 
-def read_batch(folder: Path) -> Iterator[CleanedDocument]:
-    """Every document of a cleaned folder, in path order."""
+def read_batch(folder: Path, on_error: "Callable[[OcrmendError], None] | None" = None) -> Iterator[CleanedDocument]:
+    """Every document of a cleaned folder, in path order; with ``on_error``, a document that
+    cannot be read is handed to it and left out instead of stopping the rest."""
     if not folder.is_dir():
         raise OcrmendError(f"{folder}: no such folder; give the output folder of ocrmend clean", exit_code=2)
     logs = find_logs(folder)
     if not logs:
         raise OcrmendError(f"{folder}: no *{LOG_SUFFIX} here; run ocrmend clean first", exit_code=2)
     for log in logs:
-        yield read_document(log, folder)
+        try:
+            doc = read_document(log, folder)
+        except OcrmendError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
+        yield doc

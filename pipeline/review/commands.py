@@ -30,7 +30,11 @@ def _fail(exc: OcrmendError) -> None:
 def review(folder: str, output: str | None, raw_dir: str | None, no_images: bool, quiet: bool) -> None:
     """Write one self-contained HTML review page for a cleaned folder: every change and flag,
     filters, keyboard navigation, accept/reject, and an export of the decisions for
-    'ocrmend apply'. Opens from disk; needs no network."""
+    'ocrmend apply'. Opens from disk; needs no network.
+
+    \b
+    Exit codes: 0 page written, 2 no cleaned folder, 4 some documents could not be read
+    (each named on stderr; the page shows the others), 5 none could."""
     from ..outputs import atomic_write
     from .batch import read_batch
     from .page import page_html, review_data
@@ -41,8 +45,11 @@ def review(folder: str, output: str | None, raw_dir: str | None, no_images: bool
         _err(f"{raw_dir}: no such folder (--raw)")
         sys.exit(EXIT_USAGE)
     out = Path(output) if output else root / "review.html"
+    bad: list[OcrmendError] = []
     try:
-        docs = list(read_batch(root))
+        docs = list(read_batch(root, on_error=lambda exc: (_err(str(exc)), bad.append(exc))))
+        if bad and not docs:
+            sys.exit(EXIT_ALL_FAILED)  # nothing to show; each document said why
         data = review_data(docs, images, title=str(root))
         atomic_write(out, page_html(data))
     except OcrmendError as exc:
@@ -52,6 +59,8 @@ def review(folder: str, output: str | None, raw_dir: str | None, no_images: bool
         n_f = sum(len(d.flags) for d in docs)
         click.echo(f"wrote {out}: {len(docs)} document(s), {n_c} changes, {n_f} flags", err=True)
     click.echo(str(out))
+    if bad:
+        sys.exit(EXIT_SOME_FAILED)  # the page shows the others
 
 
 @click.command("apply")
