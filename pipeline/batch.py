@@ -478,12 +478,16 @@ def run_inline(tasks: list[Task], job: Job) -> Running:
     return Running(outcome for group in chunks(tasks, 1) for outcome in process_documents(group, job))
 
 
-def _ignore_sigint() -> None:
+def _worker_init(scratch: str) -> None:
     import signal
+    import tempfile
 
     # Ctrl-C goes to the whole process group: the parent stops the batch, and a worker must
     # not die between writing an output's temporary file and removing it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the page images and Tesseract's files go in the run's own scratch folder, which the
+    # parent removes however the run ends (a worker stopped mid-page cannot clean up)
+    tempfile.tempdir = scratch
 
 
 class Running:
@@ -511,13 +515,17 @@ def run_pool(tasks: list[Task], job: Job, workers: int) -> Running:
     this process sends and receives one pickle per group, not one per document.
 
     Workers are forked from this process (before any progress bar starts a thread), so they
-    start with the lexicon and the stages it has loaded already; they ignore SIGINT (see
-    ``_ignore_sigint``)."""
+    start with the lexicon and the stages it has loaded already; they ignore SIGINT and keep
+    their scratch files in a folder of the run's (see ``_worker_init``)."""
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    import shutil
+    import tempfile
+
     ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    scratch = tempfile.mkdtemp(prefix="ocrmend-run-")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(scratch,))
     todo = chunks(tasks, workers)
     running: dict[Future, tuple[Task, ...]] = {}
     for group in islice(todo, in_flight(workers)):
@@ -528,6 +536,7 @@ def run_pool(tasks: list[Task], job: Job, workers: int) -> Running:
         for fut in running:
             fut.cancel()
         _stop_pool(pool, pool_procs)
+        shutil.rmtree(scratch, ignore_errors=True)
 
     return Running(_pool_outcomes(pool, todo, running, job), stop)
 

@@ -82,3 +82,25 @@ def test_one_long_document_gets_every_worker_for_its_pages(scans, tmp_path):
     r = cli("clean", src / "book" / "p1.png", "-o", tmp_path / "a", "-j", "2", cwd=root)
     assert r.returncode == 0, r.stderr
     assert tree_files(tmp_path / "a")["p1.txt"] == (root / "j1" / "book" / "p1.txt").read_bytes()
+
+
+def test_ctrl_c_while_pages_are_ocred_leaves_no_scratch_file(scans, tmp_path):
+    """Workers stopped mid-page cannot clean up after Tesseract: their scratch files live in a
+    folder of the run's, which the command removes however the run ends."""
+    import os
+    import signal
+
+    _, src = scans
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([*ocrmend_cmd(), "clean", str(src), "-o", str(tmp_path / "out"), "-j", "2"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 120
+    while not any(p.is_file() for p in scratch.rglob("*")):  # a page handed to Tesseract
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert list(scratch.iterdir()) == []
