@@ -315,3 +315,10 @@ def test_review_leaves_out_a_broken_document_and_shows_the_others(run_cli, tmp_p
     assert len(lines) == 1 and "a.changes.jsonl" in lines[0], lines
     assert "1 document(s)" in r.stderr.decode()
     assert (tmp_path / "review.html").is_file()
+
+
+def test_explain_of_a_document_it_cannot_read_is_one_line_and_exit_5(run_cli, tmp_path, cleaned):
+    _, log = cleaned
+    log.write_bytes(bytes(range(256)))
+    r = run_cli("explain", log)
+    assert r.returncode == 5 and len(error_lines(r)) == 1 and str(log) in error_lines(r)[0], r.stderr

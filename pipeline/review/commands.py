@@ -133,7 +133,9 @@ def explain(file: str, rules: tuple[str, ...], color: bool | None) -> None:
     try:
         name, raw, changes, flags = _explain_source(Path(file))
     except OcrmendError as exc:
-        _fail(exc)
+        _err(str(exc))
+        # its one document failed: the code of a batch whose every input failed, as clean says
+        sys.exit(EXIT_ALL_FAILED if exc.exit_code == EXIT_SOME_FAILED else exc.exit_code)
     for line in explain_lines(name, raw, changes, flags, prefixes, style=click.style):
         click.echo(line, color=color)
 
