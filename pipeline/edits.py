@@ -15,7 +15,7 @@ REMOVED_KINDS = frozenset(
     {"header", "footer", "page_number", "fragment", "caption", "footnote", "footnote_marker", "emphasis"}
 )
 #: Block kinds that stay in the body text and type a paragraph.
-BODY_KINDS = frozenset({"paragraph", "heading", "epigraph", "list", "verse", "table"})
+BODY_KINDS = frozenset({"paragraph", "heading", "epigraph", "list", "verse", "table", "code", "math"})
 
 
 @dataclass(frozen=True)

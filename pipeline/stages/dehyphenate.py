@@ -14,8 +14,8 @@ the line break goes). Evidence, strongest first:
 
 Close calls become flags with both candidate forms as suggestions. Suspended hyphens
 ("pre- and post-war"), dashes, hyphens inside a line, and anything inside or reaching into a
-fragment, heading, epigraph, verse or table block are left alone; a hyphen at the very end of
-the document or before a heading is flagged, neither joined nor dropped.
+fragment, heading, epigraph, verse, table, code or formula block are left alone; a hyphen at
+the very end of the document or before a heading is flagged, neither joined nor dropped.
 """
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ _FOLD = str.maketrans({
 })
 
 #: block kinds whose lines are printed as they are: never join into, out of or inside them
-PROTECTED_KINDS = frozenset({"fragment", "heading", "epigraph", "verse", "table"})
+#: (code and display formulae, typed by layout.verbatim_block, are kept byte for byte)
+PROTECTED_KINDS = frozenset({"fragment", "heading", "epigraph", "verse", "table", "code", "math"})
 #: blocks whose removal between the halves makes a break a page-end one (inline marks do not)
 _BLOCK_KINDS = frozenset({"header", "footer", "page_number", "caption", "footnote", "fragment"})
 #: block kinds a word never continues into from the body (when --keep left them in place)

@@ -10,7 +10,8 @@ The rules run in this order, each on the text the one before it left:
    ("itâ€™s" → "it’s"); it runs first because its repairs can uncover the invisible
    characters the next rules deal with.
 2. ``soft_hyphen``, ``ligatures``, ``odd_spaces``, ``control_chars``: one kind of
-   character each.
+   character each (the typographic ones, and ``doubled_quotes``, leave code, formulae and
+   URLs of Markdown-ish input byte for byte: see ``_literal``).
 3. ``replacement_char``: U+FFFD cannot be repaired (the character is gone); it is flagged.
 4. ``nfc``: last, so letters and accents brought together by earlier removals compose too.
 """
@@ -277,6 +278,31 @@ def _mojibake_in(line: str, start: int, is_bad: Any) -> Iterator[Edit]:
         yield Edit(start + b0, start + b1, after, f'"{_show(before)}" → "{_show(after)}": {reason}', confidence=0.95)
 
 
+# -- code and formulae ------------------------------------------------------------------------
+
+def _literal(text: str, ctx: Context) -> list[tuple[int, int]]:
+    """Stretches whose characters are a program's or a formula's, not typography: code
+    blocks and display formulae, inline code and formulae, URLs (found as the layout stage
+    finds them). The typographic rules (soft hyphens, ligatures, odd spaces, doubled quotes)
+    leave them byte for byte; repairs of the file's decoding (mojibake, control characters,
+    NFC) apply there as everywhere."""
+    from .layout import _literal_spans
+
+    return _literal_spans(text, ctx, "encoding")
+
+
+def _outside_literal(text: str, ctx: Context, edits: Iterator[Edit]) -> Iterator[Edit]:
+    """The edits that touch no literal stretch (looked up only when there is an edit)."""
+    from .layout import _touches
+
+    spans: list[tuple[int, int]] | None = None
+    for e in edits:
+        if spans is None:
+            spans = _literal(text, ctx)
+        if not spans or not _touches(spans, e.start, max(e.end, e.start + 1)):
+            yield e
+
+
 # -- encoding.soft_hyphen -----------------------------------------------------------------
 
 # A soft hyphen before the end of a line (spaces and invisible characters aside) is where
@@ -301,6 +327,10 @@ def soft_hyphen(text: str, ctx: Context) -> Iterator[Edit]:
     """
     if "\N{SOFT HYPHEN}" not in text:
         return
+    yield from _outside_literal(text, ctx, _soft_hyphens(text))
+
+
+def _soft_hyphens(text: str) -> Iterator[Edit]:
     at_line_end = {m.start() for m in _SOFT_HYPHEN_AT_LINE_END.finditer(text)}
     for m in _SOFT_HYPHEN.finditer(text):
         if m.start() in at_line_end:
@@ -336,10 +366,12 @@ def ligatures(text: str, ctx: Context) -> Iterator[Edit]:
     >>> try_rule(ligatures, "Cæsar’s œuvre; ÆTHER, Œdipus")
     'Cæsar’s œuvre; ÆTHER, Œdipus'
     """
-    for m in _LIGATURE.finditer(text):
-        lig = m.group()
-        yield Edit(m.start(), m.end(), LIGATURES[lig],
-                   f"ligature {unicodedata.name(lig).lower()} is a glyph, not a letter")
+    if text.isascii():
+        return
+    yield from _outside_literal(text, ctx, (
+        Edit(m.start(), m.end(), LIGATURES[m.group()], f"ligature {unicodedata.name(m.group()).lower()} is a glyph, not a letter")
+        for m in _LIGATURE.finditer(text)
+    ))
 
 
 # -- encoding.odd_spaces --------------------------------------------------------------------
@@ -364,9 +396,18 @@ def odd_spaces(text: str, ctx: Context) -> Iterator[Edit]:
     '10 000 men, sir; word'
     >>> try_rule(odd_spaces, "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645 and\\tplain text")
     '\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645 and\\tplain text'
+
+    Code and formulae keep theirs (a no-break space in a string literal is the program's):
+
+    >>> try_rule(odd_spaces, "it read `sep = '\\N{NO-BREAK SPACE}'` there")
+    "it read `sep = '\\xa0'` there"
     """
     if text.isascii():
         return
+    yield from _outside_literal(text, ctx, _odd_spaces(text))
+
+
+def _odd_spaces(text: str) -> Iterator[Edit]:
     for m in _ODD_SPACE.finditer(text):
         name = unicodedata.name(m.group(), f"U+{ord(m.group()):04X}").lower()
         yield Edit(m.start(), m.end(), " ", f"{name} becomes a plain space")
@@ -508,6 +549,10 @@ def doubled_quotes(text: str, ctx: Context) -> Iterator[Edit]:
     """
     if "\N{LEFT SINGLE QUOTATION MARK}" * 2 not in text and "\N{RIGHT SINGLE QUOTATION MARK}" * 2 not in text:
         return
+    yield from _outside_literal(text, ctx, _doubled_quotes(text))
+
+
+def _doubled_quotes(text: str) -> Iterator[Edit]:
     for m in _DOUBLED_QUOTE.finditer(text):
         # beside Latin-1 letters a double quote could read as mojibake ("”é"): leave those
         near = text[max(0, m.start() - 1):m.start()] + text[m.end():m.end() + 1]

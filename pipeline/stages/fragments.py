@@ -223,6 +223,8 @@ class Detector:
         short = sum(1 for x in texts if len(x) < limit)
         if short < max(1, 0.8 * n) or any(len(x) > wide for x in texts):
             return "long"
+        if markdown_block(lines):
+            return "stop"
         if all(_JUNK.match(x) for x in texts):
             return "junk"
         for x in texts:
@@ -398,6 +400,41 @@ class Detector:
 _TRAILING = " \t.,;:!?\"'”’»)]}|*°"
 
 
+#: Markdown written by an OCR-to-Markdown tool: a table row between bars, the rule under a
+#: table's head, a list item, a quotation line, an image, a code fence
+_MD_TABLE_RULE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")
+_MD_ITEM = re.compile(r"(?:[-*+]|\d{1,3}[.)]) \S")
+_MD_WHOLE_LINE = re.compile(r"!\[[^\]]*\]\([^)]*\)|(?:`{3,}|~{3,}).*|\$\$.*|#{1,6} \S.*")
+
+
+def markdown_block(lines: list[str]) -> bool:
+    """The lines (stripped) are Markdown structure, not a strip of another column: a table
+    (bars at both ends of every row, or the rule under its head), a list, a block quote,
+    images, fences. A strip cut by the gutter may start its lines with a bar, not end them so.
+
+    >>> markdown_block(["| Year | Ships |", "|---|---:|", "| 1850 | 1,204 |"]), markdown_block(["> The tower is", "> sound."])
+    (True, True)
+    >>> markdown_block(["| rest of a line", "| cut by the gutter"]), markdown_block(["- oil;", "- wicks;"])
+    (False, True)
+    >>> markdown_block(["* Wood and"])
+    False
+    """
+    if not lines or not lines[0]:
+        return False
+    c = lines[0][0]
+    if c == "|" or "|" in lines[0]:
+        if all("|" in x for x in lines) and (
+            any(_MD_TABLE_RULE.fullmatch(x) for x in lines) or all(x.startswith("|") and x.endswith("|") for x in lines)
+        ):
+            return True
+    # one line opening with ">" or "* " may be a strip's speck: a quotation or a list has two
+    if c == ">":
+        return len(lines) > 1 and all(x.startswith(">") for x in lines)
+    if _MD_ITEM.match(lines[0]):
+        return len(lines) > 1 and sum(1 for x in lines if _MD_ITEM.match(x)) * 2 >= len(lines)
+    return all(_MD_WHOLE_LINE.fullmatch(x) for x in lines)
+
+
 def _last_word(core: str) -> str:
     """The run of letters a line (stripped of trailing punctuation) ends with."""
     k = len(core)
@@ -434,7 +471,7 @@ def fragment_lines(text: str, ctx: Context) -> frozenset[int]:
 
 
 #: region kinds a fragment never overlaps (the layout stage typed them as body structure)
-_PROTECTED = ("heading", "epigraph", "verse", "list", "table")
+_PROTECTED = ("heading", "epigraph", "verse", "list", "table", "code", "math")
 
 
 @rule("fragments.truncated_column")
@@ -460,7 +497,8 @@ def truncated_column(text: str, ctx: Context) -> Iterator[Edit | Flag | Region]:
     _KNOWN.pop(ctx.doc, None)
     for _, v in sorted(verdicts.items()):
         if v.kind == "flag":
-            yield Flag(table.starts[min(v.lines)], table.ends[max(v.lines)], v.reason, "info")
+            if not layout._touches(protected, table.starts[min(v.lines)], table.ends[max(v.lines)]):
+                yield Flag(table.starts[min(v.lines)], table.ends[max(v.lines)], v.reason, "info")
             continue
         in_debris = {i for f, l in v.debris for i in range(f, l + 1)}
         units = [(i, i) for i in v.lines if i not in in_debris] + list(v.debris)

@@ -6,6 +6,11 @@ and Markdown emphasis. Furniture, captions, footnotes and markup become regions 
 deleted with ``removes=KIND`` (``--keep KIND`` leaves them in place); headings and epigraphs
 stay in the text as regions of their own.
 
+Markdown-ish input (what OCR-to-Markdown tools write) has structure of its own: code blocks
+and display formulae are typed to be kept byte for byte (no rule here reads into them),
+the tools' page markers are page breaks, "[^1]" notes are footnotes and markers, pipe
+tables are tables, and ATX ("## Title") and setext (a title over "===") lines are headings.
+
 Everything here reads one shared :class:`LineTable` per text version (``ctx.doc.cached``):
 lines, blocks (runs of non-blank lines), pages, the typical printed-line width, and the
 truncated-column fragments found by :mod:`pipeline.stages.fragments` (which this stage must
@@ -54,6 +59,7 @@ _HYPHEN_END = re.compile(r"\w[-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬]$")
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’]*")
 _ALNUM = re.compile(r"[^\W_]")
 _MARKUP = re.compile(r"[*_]+")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
 
 #: page numbers as printed: "24", "( 259 )", "— 30 —", "xii", "- 7 -"; OCR junk around them
 #: OCR reads a page number's 1 and 0 as l, I and O now and then: "l4", "2O"
@@ -115,7 +121,10 @@ def ends_with_hyphen(s: str) -> bool:
 
 
 def plain(s: str) -> str:
-    """The line without Markdown emphasis markers (for classifying, never for editing)."""
+    """The line without Markdown emphasis markers and HTML tags (for classifying, never for
+    editing): marker's anchors ("<span id=...></span>") are no words of the line."""
+    if "<" in s:
+        s = _HTML_TAG.sub("", s)
     return _MARKUP.sub("", s).strip() if ("*" in s or "_" in s) else s.strip()
 
 
@@ -191,7 +200,7 @@ def _page_number_value(s: str) -> str | None:
 @lru_cache(maxsize=1 << 16)
 def head_with_number(s: str, max_chars: int) -> tuple[str, str] | None:
     """``(number, title)`` if the line is a running head with its page number at one end."""
-    if len(s) > max_chars + 6 or _SECTION_NUMBER.match(s) or _CAPTION_START.match(s):
+    if len(s) > max_chars + 6 or _SECTION_NUMBER.match(s) or _CAPTION_START.match(s) or s.startswith("[MISSING_PAGE_"):
         return None
     for pat in (HEAD_NUMBER_FIRST, HEAD_NUMBER_LAST):
         m = pat.match(s)
@@ -365,14 +374,16 @@ def _fragment_lines(text: str, ctx: Context) -> frozenset[int]:
     return doc.cached(f"layout.fragment_lines:{len(doc.page_starts)}", make) if starts else frozenset()
 
 
-def _text_blocks(table: LineTable, frag: frozenset[int]) -> list[int]:
-    """Blocks that are not entirely fragment lines, in reading order."""
-    if not frag:
+def _text_blocks(table: LineTable, frag: frozenset[int], verbatim: frozenset[int] = frozenset()) -> list[int]:
+    """Blocks that are not entirely fragment lines, in reading order; ``verbatim``: blocks of
+    code and display formulae (:func:`_verbatim_blocks`), which are no running text either."""
+    if not frag and not verbatim:
         return list(range(len(table.blocks)))  # the usual case: no strip in the book
     # only a block with a fragment line in it can be all fragment lines
     blocks, block_of = table.blocks, table.block_of
     touched = {block_of[i] for i in frag if 0 <= i < table.n and block_of[i] >= 0}
     gone = {b for b in touched if all(i in frag for i in range(blocks[b][0], blocks[b][1] + 1))}
+    gone.update(verbatim)
     return [b for b in range(len(blocks)) if b not in gone]
 
 
@@ -382,7 +393,13 @@ def _ff_mode(ctx: Context, table: LineTable) -> bool:
 
 
 def _continues(s: str) -> bool:
-    """The line reads as the rest of a sentence: it starts with a lower-case letter."""
+    """The line reads as the rest of a sentence: it starts with a lower-case letter (a
+    Markdown image, "![](_page_3_Picture_1.jpeg)", starts no sentence; HTML tags are looked past)."""
+    s = s.lstrip()
+    if s.startswith("!["):
+        return False
+    if s.startswith("<"):
+        s = _HTML_TAG.sub("", s)
     for c in s:
         if c.isalpha():
             return c.islower()
@@ -437,7 +454,7 @@ class FurnitureFinder:
         self.s = _settings(ctx)
         self.t = line_table(text, ctx)
         self.frag = _fragment_lines(text, ctx)
-        self.text_blocks = _text_blocks(self.t, self.frag)
+        self.text_blocks = _text_blocks(self.t, self.frag, _verbatim_blocks(text, ctx))
         self.found: dict[int, Furniture] = {}
         #: no-form-feed text: (line before the seam, line after it) for each page seam found
         self.seams: list[tuple[int, int]] = []
@@ -456,6 +473,8 @@ class FurnitureFinder:
 
     def _headish_line(self, s: str) -> bool:
         p = plain(s)
+        if s.startswith("[MISSING_PAGE_"):
+            return False  # nougat's mark of a page it could not read (layout.page_marker flags it)
         return (
             len(p) <= self.s.head_max_chars
             and not ends_with_hyphen(p)
@@ -626,7 +645,7 @@ class FurnitureFinder:
                 continue
             if not self._headish(s):
                 continue
-            if self._interrupts(k) and (upper_share(s) >= 0.8 or repeated(t.page_of_block[b], first)):
+            if self._interrupts(k) and (upper_share(s) >= 0.8 or repeated(t.page_of_block[b], first) or _ATX.match(s)):
                 self.found[first] = Furniture("header", first, "title-like line interrupting a sentence: a running head")
             elif repeated(t.page_of_block[b], first) and _prose(self._prev_text(k)) and _stops_mid_sentence(self._prev_text(k)):
                 self.found[first] = Furniture("header", first, "running head repeated from other pages, read mid-page")
@@ -651,7 +670,9 @@ class FurnitureFinder:
             return Furniture(edge, i, f"title-like line repeated at the {'top' if top else 'foot'} of other pages")
         if not top and _signature_mark(s):
             return Furniture("footer", i, "printer's mark at the page foot")
-        if top and guess and self._headish(s):
+        # a guess from where the book prints its heads never takes a line the OCR-to-Markdown
+        # tool marked as a heading ("## The Second Tower" opening a page)
+        if top and guess and self._headish(s) and not _ATX.match(s):
             first, last = t.blocks[t.block_of[i]]
             # glued to the text under it, only a head in capitals is told from a first line
             if first == last or (i == first and upper_share(s) >= 0.8 and _prose(t.texts[i + 1])):
@@ -764,6 +785,7 @@ class FurnitureFinder:
                 if (i := order[r]) not in self.found
                 and ((lo_seam and lo_fit <= r - lo <= hi_fit) or (hi_seam and lo_fit <= hi - r <= hi_fit))
                 and self._lone_head_line(i)
+                and not _ATX.match(t.texts[i])
             ]
             if len(fits) == 1:
                 i = fits[0]
@@ -851,7 +873,7 @@ class FurnitureFinder:
                 in_run = _has_neighbour(values, int(numbered[b]))
                 if twins or n in titles or (interrupts and (in_run or upper_share(t.texts[i]) >= 0.8)):
                     self.found[i] = Furniture("header", i, f"running head with its page number {numbered[b]}", numbered[b])
-            elif interrupts and (upper_share(t.texts[i]) >= 0.8 or twins or n in titles):
+            elif interrupts and (upper_share(t.texts[i]) >= 0.8 or twins or n in titles or _ATX.match(t.texts[i])):
                 self.found[i] = Furniture("header", i, "title-like line interrupting a sentence: a running head at a page seam")
             elif twins and (
                 len(twins) >= 2 or seam_near or any(self._interrupts(pos[x]) or self._near_furniture(pos[x]) for x in twins)
@@ -978,6 +1000,371 @@ def _list_like(t: LineTable, b: int) -> bool:
 
 def furniture(text: str, ctx: Context) -> FurnitureFinder:
     return ctx.doc.cached(f"layout.furniture:{len(ctx.doc.page_starts)}", lambda: FurnitureFinder(text, ctx).run())
+
+
+# -- Markdown-ish input -------------------------------------------------------------------
+# OCR-to-Markdown tools (marker, nougat, docling, olmOCR, Mistral OCR ...) write structure as
+# Markdown: code and formulae that must come through byte for byte, page markers of their own,
+# footnotes as "[^1]" and "[^1]: ...", headings as "#" lines or underlined titles.
+
+#: a code fence: three or more backticks or tildes first on the line (indented under a list
+#: item too)
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})", re.M)
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})([^\n]*)")
+#: a display formula opens: "$$", "\[" or "\begin{equation}" first on its line
+_MATH_LINE = re.compile(r"^[ \t]*(?:\$\$|\\\[|\\begin\{)", re.M)
+_MATH_OPEN = re.compile(r"[ \t]*(?:(?P<dollars>\$\$)|(?P<bracket>\\\[)|\\begin\{(?P<env>[A-Za-z]+\*?)\})")
+#: a line indented as Markdown indents code: four spaces or a tab
+_CODE_INDENT = re.compile(r"^(?: {4}|\t)[ \t]*\S", re.M)
+#: what makes an indented line read as code rather than an indented quotation or verse (plain
+#: texts indent those four spaces too): operators and braces, a call glued to its name, a
+#: keyword first; not the brackets, parentheses and semicolons prose has
+_CODE_SIGN = re.compile(
+    r"[={}<>$\\#|]|\w\(|^\s*(?:def|class|for|if|while|return|import|from|print|let|var|const|function)\b"
+)
+#: the longest display formula taken (an unclosed "$$" must not swallow the book)
+_MATH_MAX_LINES = 60
+#: a Markdown list item's marker (an indented line under it is the item's, not code)
+_MD_ITEM = re.compile(r"(?:[-*+]|\d{1,3}[.)])\s")
+#: an ATX heading: one to six "#", a space, the title ("\#" is an escaped hash, no heading)
+_ATX = re.compile(r"(#{1,6})[ \t]+\S")
+#: a setext underline: a row of "=" (level 1) or "-" (level 2) under the title
+_SETEXT_UNDERLINE = re.compile(r"(=|-)\1{2,}")
+#: a thematic break ("---", "***", "* * *", "___"): never an epigraph's attribution dash
+_THEMATIC_BREAK = re.compile(r"(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}")
+#: a Markdown image alone on its line: the figure's place, not a printed legend
+_MD_IMAGE_LINE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)(?:\{[^}\n]*\})?")
+#: stretches that are literal inside a line: inline code, inline formulae, URLs, link targets
+#: (a formula's "$" hugs it, and the closing one is no price: "$5 and $6" is no formula)
+_LITERAL = re.compile(
+    r"`[^`\n]+`|\$(?=\S)[^$\n]+?(?<=\S)\$(?!\d)|\\\(.+?\\\)|<?https?://[^\s<>()\[\]]+(?:\([^\s()]*\)[^\s<>()\[\]]*)*>?|\]\([^)\s]+\)"
+)
+_LITERAL_SIGNS = ("`", "$", "\\(", "://", "](")
+#: anything that may open code or a display formula (checked once per document)
+_VERBATIM_SIGN = re.compile(r"```|~~~|\$\$|\\\[|\\begin\{|^(?: {4}|\t)[ \t]*\S", re.M)
+
+
+def _verbatim_runs(t: LineTable) -> list[tuple[str, int, int, dict[str, str]]]:
+    """Code and display formulae as ``(kind, first line, last line, attrs)``, in order.
+
+    Fenced code runs from its fence to the closing fence (no closing fence: not code, since
+    a stray fence must not swallow the rest of the book); a display formula from "$$", "\\["
+    or "\\begin{...}" to its close, without a blank line inside; indented code is a block
+    of lines indented four spaces after a blank line, that reads as code, in a text that
+    does not indent its paragraphs that way.
+    """
+    text = t.text
+    runs: list[tuple[str, int, int, dict[str, str]]] = []
+    taken: set[int] = set()  # lines inside a run found earlier
+    if "```" in text or "~~~" in text:
+        lines = sorted({bisect_right(t.starts, m.start()) - 1 for m in _FENCE_LINE.finditer(text)})
+        k = 0
+        while k < len(lines):
+            i = lines[k]
+            m = _FENCE.fullmatch(text, t.starts[i], t.ends[i])
+            fence = m.group(1) if m else ""
+            if not m or (fence[0] == "`" and "`" in m.group(2)):
+                k += 1
+                continue
+            close = next(
+                (x for x in range(k + 1, len(lines)) if t.texts[lines[x]].rstrip(fence[0]) == ""
+                 and len(t.texts[lines[x]]) >= len(fence)),
+                None,
+            )
+            if close is None:
+                k += 1
+                continue
+            j = lines[close]
+            runs.append(("code", i, j, {"markdown": "fenced", "info": m.group(2).strip()}))
+            taken.update(range(i, j + 1))
+            k = close + 1
+    if "$$" in text or "\\[" in text or "\\begin{" in text:
+        for m in _MATH_LINE.finditer(text):
+            i = bisect_right(t.starts, m.start()) - 1
+            if i in taken:
+                continue
+            j = _formula_end(t, i)
+            if j is not None:
+                runs.append(("math", i, j, {"markdown": "display"}))
+                taken.update(range(i, j + 1))
+    if _CODE_INDENT.search(text):
+        runs.extend(_indented_code(t, taken))
+    runs.sort(key=lambda r: r[1])
+    return runs
+
+
+def _formula_end(t: LineTable, i: int) -> int | None:
+    """The last line of the display formula that opens on line ``i``, or None."""
+    m = _MATH_OPEN.match(t.text, t.starts[i], t.ends[i])
+    if m is None:
+        return None
+    if m.group("dollars"):
+        close = "$$"
+    elif m.group("bracket"):
+        close = "\\]"
+    else:
+        close = "\\end{" + m.group("env") + "}"
+    first = t.texts[i][len(m.group().strip()):]
+    if close in first:
+        # a formula on one line is a block only alone on it: "$$x$$ is" is inline
+        return i if first.rstrip().endswith(close) else None
+    for j in range(i + 1, min(t.n, i + _MATH_MAX_LINES)):
+        if not t.texts[j]:
+            return None
+        if close in t.texts[j]:
+            return j if t.texts[j].endswith(close) else None
+    return None
+
+
+def _indented_code(t: LineTable, taken: set[int]) -> list[tuple[str, int, int, dict[str, str]]]:
+    text, out = t.text, []
+    indented = [m.start() for m in _CODE_INDENT.finditer(text)]
+    if len(indented) * 2 > sum(1 for x in t.texts if x):
+        return out  # the text indents its lines anyway (pdftotext -layout): indent says nothing
+    # only blocks whose first line is indented can be code
+    heads = {t.block_of[i] for i in (bisect_right(t.starts, pos) - 1 for pos in indented) if t.blocks[t.block_of[i]][0] == i}
+    for b in sorted(heads):
+        first, last = t.blocks[b]
+        if first in taken or first == 0:
+            continue
+        raw = [text[t.starts[i]:t.ends[i]] for i in range(first, last + 1)]
+        if not all(x.startswith(("    ", "\t")) for x in raw):
+            continue
+        if sum(1 for x in raw if _CODE_SIGN.search(x)) * 2 < len(raw):
+            continue
+        if b > 0:
+            above = t.blocks[b - 1]
+            # an indented block under a list item is the item's own text
+            if any(_MD_ITEM.match(t.texts[i]) or text[t.starts[i]:t.starts[i] + 1].isspace()
+                   for i in range(above[0], above[1] + 1)):
+                continue
+        out.append(("code", first, last, {"markdown": "indented"}))
+    return out
+
+
+def _verbatim_spans(text: str, ctx: Context, stage: str = "layout") -> list[tuple[int, int]]:
+    """Spans of the code and display formulae of this text version, sorted and disjoint.
+
+    Read from the text itself, not from the regions layout.verbatim_block types, so every
+    rule of the stage sees the same blocks whichever runs first. Found once per stage (no
+    rule edits inside them) and followed through the later versions by their raw offsets."""
+    return [span for _, span, _ in _verbatim_found(text, ctx, stage)]
+
+
+def _verbatim_found(text: str, ctx: Context, stage: str = "layout") -> list[tuple[str, tuple[int, int], dict[str, str]]]:
+    """``(kind, current span, attrs)`` of each code block and display formula."""
+    doc = ctx.doc
+    signs = doc.state.get("layout.verbatim_signs")
+    if signs is None:
+        # once per document, on the raw text: a book without a fence, a formula or an
+        # indented line has none in any later version either (layout only takes text out)
+        signs = doc.state["layout.verbatim_signs"] = _VERBATIM_SIGN.search(doc.raw) is not None
+    if not signs:
+        return []
+    key = f"{stage}.verbatim_raw"
+    found = doc.state.get(key)
+    if found is None:
+        t = line_table(text, ctx)
+        found = doc.state[key] = [
+            (kind, doc.raw_span(t.starts[first], t.ends[last]), attrs) for kind, first, last, attrs in _verbatim_runs(t)
+        ]
+    if not found:
+        return []
+    return doc.cached(f"{stage}.verbatim_spans", lambda: [(k, doc.current_span(r), a) for k, r, a in found])
+
+
+def _verbatim_blocks(text: str, ctx: Context) -> frozenset[int]:
+    """Blocks of the line table that hold code or display formulae."""
+    spans = _verbatim_spans(text, ctx)
+    return frozenset(_blocks_in(line_table(text, ctx), spans)) if spans else frozenset()
+
+
+def _literal_spans(text: str, ctx: Context, stage: str = "layout") -> list[tuple[int, int]]:
+    """Spans no markup rule reads into, sorted and disjoint: code and display formulae, and
+    inside lines inline code, inline formulae, URLs and link targets."""
+    def make() -> list[tuple[int, int]]:
+        spans = list(_verbatim_spans(text, ctx, stage))
+        if any(sign in text for sign in _LITERAL_SIGNS):
+            spans.extend(m.span() for m in _LITERAL.finditer(text))
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for s, e in spans:
+            if merged and s < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+            else:
+                merged.append((s, e))
+        return merged
+
+    return ctx.doc.cached(f"{stage}.literal_spans", make)
+
+
+def setext_heading(t: LineTable, b: int) -> tuple[int, int] | None:
+    """``(underline line, level)`` when block ``b`` opens with a setext heading: a title of
+    one or two lines over a row of "=" (level 1) or "-" (level 2).
+
+    >>> t = LineTable("The Tower\\n=========\\n\\nIt stood.\\n", [])
+    >>> setext_heading(t, 0), setext_heading(t, 1)
+    ((1, 1), None)
+    """
+    first, last = t.blocks[b]
+    for j in range(first + 1, min(last, first + 2) + 1):
+        m = _SETEXT_UNDERLINE.fullmatch(t.texts[j])
+        if m is None:
+            continue
+        title = t.texts[first:j]
+        joined = " ".join(title)
+        if (
+            len(joined) > 120
+            or joined.endswith((".", ",", ";", "-"))
+            or _continues(joined)
+            or any("|" in x or _MD_ITEM.match(x) or x.startswith(">") or _SETEXT_UNDERLINE.fullmatch(x) for x in title)
+        ):
+            return None
+        # a row of dashes is also what OCR makes of the rule over a page's footnotes: under
+        # a line of the text it is no underline unless that line reads as a title
+        if m.group(1) == "-" and not (title_like(joined, 16) or len(joined) <= 60):
+            return None
+        return j, 1 if m.group(1) == "=" else 2
+    return None
+
+
+_PAGE_MARKER = re.compile(
+    r"^[ \t]*(?:"
+    r"\{(?P<marker>\d{1,5})\}-{8,}"  # marker: "{12}" and a row of dashes before each page
+    r"|<!--[ \t]*Page[ \t_-]?(?:Number)?[ \t]*[:=]?[ \t]*([\"']?)(?P<comment>\d{1,5}|[ivxlc]{1,7})\2[ \t]*-->"
+    r"|(?P<brk><!--[ \t]*Page[ \t_-]?Break[ \t]*-->)"
+    r"|<!--[ \t]*Page(?P<edge>Header|Footer)[ \t]*[:=][^\n]*?-->"
+    r"|(?:-{3,}|={3,})[ \t]*\[?Page[ \t]+(?P<deco>\d{1,5})\]?[ \t]*(?:-{3,}|={3,})"
+    r"|(?:\#{1,6}[ \t]+)?[*_\[]{0,2}Page[ \t]+(?P<bare>\d{1,5})(?:[ \t]+of[ \t]+\d{1,5})?[*_\]]{0,2}"  # alone in its block
+    r"|(?P<missing>\[MISSING_PAGE_[A-Z_]+(?::\d{1,5})?\])"  # nougat: a page it could not read
+    r")[ \t]*$",
+    re.M | re.I,
+)
+
+
+def _alone_among_markers(t: LineTable, i: int, marks: set[int]) -> bool:
+    """Line ``i`` stands in a block of page markers only (blank lines around it)."""
+    first, last = t.blocks[t.block_of[i]]
+    return all(j in marks for j in range(first, last + 1))
+
+
+@rule("layout.verbatim_block")
+def verbatim_block(text: str, ctx: Context) -> Iterator[Region]:
+    """Type code blocks and display formulae as blocks kept byte for byte; the text is not changed.
+
+    Code is fenced (``` or ~~~) or indented four spaces; a display formula opens with "$$",
+    "\\[" or "\\begin{equation}". Every later rule leaves them alone: no unwrapping, joining,
+    dehyphenation, furniture, headings or markup inside.
+
+    >>> from pipeline.rules import try_regions
+    >>> try_regions(verbatim_block, "It read:\\n\\n```\\n# count\\ntotal = 3\\n```\\n\\nThat was all.\\n")
+    [('code', '```\\n# count\\ntotal = 3\\n```')]
+    >>> try_regions(verbatim_block, "He wrote ```this``` and $$x$$ inline, then stopped.\\n")
+    []
+    """
+    for kind, (s, e), attrs in _verbatim_found(text, ctx):
+        yield Region(kind, s, e, attrs)
+
+
+_DASHES_BAR = re.compile(r"-{3}:?[ \t]*\|")
+#: the row of dashes under a Markdown table's head ("|---|:--:|", "---|---")
+_TABLE_RULE = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?")
+
+
+def _pipe_tables(t: LineTable) -> list[tuple[int, int]]:
+    """``(first, last)`` lines of each Markdown pipe table: a head row, the rule of dashes
+    under it, and the rows with bars that follow (a table may follow a paragraph's last
+    line with no blank line between, as tools write it)."""
+    out = []
+    # a rule row has dashes before a bar somewhere (two columns at least): found fast
+    rules = dict.fromkeys(bisect_right(t.starts, m.start()) - 1 for m in _DASHES_BAR.finditer(t.text))
+    for i in rules:
+        if not _TABLE_RULE.fullmatch(t.texts[i]):
+            continue  # the rule is the whole line
+        first, last = t.blocks[t.block_of[i]]
+        if i == first or "|" not in t.texts[i - 1]:
+            continue
+        j = i
+        while j < last and "|" in t.texts[j + 1]:
+            j += 1
+        out.append((i - 1, j))
+    return out
+
+
+@rule("layout.markdown_table")
+def markdown_table(text: str, ctx: Context) -> Iterator[Region]:
+    """Type Markdown pipe tables as tables, one row a line; the text is not changed.
+
+    A table is a head row, a rule of dashes under it and the rows with bars that follow;
+    typed, each row keeps its line and no word in a cell is corrected.
+
+    >>> from pipeline.rules import try_regions
+    >>> try_regions(markdown_table, "The returns:\\n\\n| Year | Wrecks |\\n|---|---:|\\n| 1850 | 3 |\\n\\nNo more.\\n")
+    [('table', '| Year | Wrecks |\\n|---|---:|\\n| 1850 | 3 |')]
+    >>> try_regions(markdown_table, "If | knew, | would go\\n---\\nand so on.\\n")
+    []
+    """
+    if "|" not in text or "---" not in text:
+        return
+    t = line_table(text, ctx)
+    verbatim = _verbatim_spans(text, ctx)
+    for first, last in _pipe_tables(t):
+        if not _touches(verbatim, t.starts[first], t.ends[last]):
+            yield Region("table", t.starts[first], t.ends[last], {"markdown": "pipe"})
+
+
+@rule("layout.page_marker")
+def page_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take out the page markers OCR-to-Markdown tools write, making each a page break.
+
+    marker's "{12}------", "<!-- PageNumber="12" -->" and "<!-- PageBreak -->" (with
+    "<!-- PageHeader=... -->" and "<!-- PageFooter=... -->"), "<!-- page 12 -->",
+    "--- Page 12 ---", and "Page 12" alone between blank lines. A page starts after the
+    marker line; where the text has "PageBreak"
+    markers, only those start pages. The lines go out as page numbers (headers, footers),
+    so a paragraph cut there is rejoined; ``--keep page_number`` leaves them in place.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(page_marker, "the weather, and\\n\\n{12}------------------------------------------------\\n\\nthe men\\n")
+    'the weather, and\\n\\n\\nthe men\\n'
+    >>> try_rule(page_marker, "A rule of dashes:\\n\\n------------------------------------------------\\n")
+    'A rule of dashes:\\n\\n------------------------------------------------\\n'
+    """
+    if "{" not in text and "<!--" not in text and "Page" not in text and "PAGE" not in text and "page" not in text:
+        return  # (nougat's "[MISSING_PAGE_...]" has "PAGE")
+    found = list(_PAGE_MARKER.finditer(text))
+    if not found:
+        return
+    t = line_table(text, ctx)
+    verbatim = _verbatim_spans(text, ctx)
+    breaks_only = any(m.group("brk") for m in found)
+    marks = {bisect_right(t.starts, m.start()) - 1 for m in found}
+    body = [i for i, x in enumerate(t.texts) if x and i not in marks]
+    for m in found:
+        i = bisect_right(t.starts, m.start()) - 1
+        if _touches(verbatim, t.starts[i], t.ends[i]):
+            continue
+        if m.group("bare") and not _alone_among_markers(t, i, marks):
+            continue  # "Page 12" may be a line of a wrapped sentence ("as shown on / Page 12 / of ...")
+        if m.group("missing"):
+            # the page's text is missing: the marker stays where it is, so that no sentence is
+            # joined across the gap, and a person is told
+            yield Flag(t.starts[i], t.ends[i], "the OCR-to-Markdown tool could not read a page here: its text is missing", "warning")
+            if body and body[0] < i < body[-1]:
+                yield Region("page_break", t.starts[i], t.starts[i + 1] if i + 1 < t.n else t.ends[i], {"rule": "marker"})
+            continue
+        number = next((m.group(g) for g in ("marker", "comment", "deco", "bare") if m.group(g)), None)
+        edge = (m.group("edge") or "").lower()
+        kind = "header" if edge == "header" else "footer" if edge == "footer" else "page_number"
+        attrs = {"page_number": number} if number else {}
+        yield Region(kind, t.starts[i], t.ends[i], {**attrs, "marker": t.texts[i]})
+        s, e = t.line_span_with_break(i)
+        yield Edit(s, e, "", "page marker written by the OCR-to-Markdown tool", removes=kind)
+        starts_page = m.group("brk") is not None if breaks_only else kind == "page_number"
+        # a page break only between body text: a marker before the first page's text or
+        # after the last one marks no seam
+        if starts_page and body and body[0] < i < body[-1]:
+            yield Region("page_break", t.starts[i], t.starts[i + 1] if i + 1 < t.n else t.ends[i], {"rule": "marker"})
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -1156,7 +1543,7 @@ class Structure:
         self.t = line_table(text, ctx)
         self.ctx = ctx
         frag = _fragment_lines(text, ctx)
-        self.tb = _text_blocks(self.t, frag)
+        self.tb = _text_blocks(self.t, frag, _verbatim_blocks(text, ctx))
         self.pos = {b: k for k, b in enumerate(self.tb)}
 
     def lines(self, b: int) -> list[str]:
@@ -1191,7 +1578,7 @@ class Structure:
     def interrupts(self, b: int) -> bool:
         """The block stands inside a sentence: the text before stops mid-sentence, after goes on."""
         prev, nxt = self.prev_last(b), self.next_first(b)
-        if prev is None or nxt is None or not _prose(prev):
+        if prev is None or nxt is None or not _prose(prev) or _ATX.match(prev):
             return False
         return _stops_mid_sentence(prev) and (_continues(nxt) or ends_with_hyphen(prev))
 
@@ -1199,7 +1586,12 @@ class Structure:
     def heading_level(self, b: int) -> int | None:
         """1 for book and chapter titles, 2 for section headings, None if not a heading."""
         lines = self.lines(b)
-        if not lines or len(lines) > 3:
+        if not lines:
+            return None
+        markdown = self.markdown_level(b)
+        if markdown is not None:
+            return markdown or None
+        if len(lines) > 3:
             return None
         joined = " ".join(lines)
         raw = self.t.block_text(b).strip()
@@ -1237,6 +1629,26 @@ class Structure:
         return 1 if bold else 2
 
 
+    def markdown_level(self, b: int) -> int | None:
+        """The level a Markdown heading gives itself: the number of "#" of a one-line ATX
+        heading, 1 or 2 for a setext one ("=" or "-" under the title); 0 for an ATX line
+        standing inside a sentence (a page's head the tool dressed as a heading, no heading);
+        None when the block is not written as a heading. No other test applies: the tool
+        said it is one, whatever its words ("## How the keepers were chosen")."""
+        t = self.t
+        first, last = t.blocks[b]
+        texts = t.texts
+        if first == last:
+            m = _ATX.match(texts[first]) if texts[first][:1] == "#" else None
+            if m is None:
+                return None
+            return 0 if self.interrupts(b) else len(m.group(1))
+        if texts[first + 1][:1] not in ("=", "-") and (first + 2 > last or texts[first + 2][:1] not in ("=", "-")):
+            return None  # no underline where a setext heading has it
+        sx = setext_heading(t, b)
+        return sx[1] if sx is not None else None
+
+
 def structure(text: str, ctx: Context) -> Structure:
     return ctx.doc.cached(f"layout.structure:{len(ctx.doc.page_starts)}", lambda: Structure(text, ctx))
 
@@ -1261,6 +1673,11 @@ def heading(text: str, ctx: Context) -> Iterator[Edit | Region]:
     t = st.t
     for b in st.tb:
         first, last = t.blocks[b]
+        sx = setext_heading(t, b) if first != last else None
+        if sx is not None:
+            # the title and its underline; a paragraph glued under them is set apart by reflow
+            yield Region("heading", t.starts[first], t.ends[sx[0]], {"level": sx[1], "markdown": "setext"})
+            continue
         split = _glued_heading(st, b)
         level = None if split is not None else st.heading_level(b)
         if level is None:
@@ -1350,13 +1767,27 @@ def _epigraph_run(st: Structure, k: int) -> int | None:
         raw = [t.texts[i] for i in t.block_lines(st.tb[kk])]
         if len(lines) > 12 or any(len(x) > limit for x in lines):
             return None
-        if _ATTRIBUTION.match(raw[-1]) and len(lines[-1]) <= 80:
+        if (
+            _ATTRIBUTION.match(raw[-1]) and len(lines[-1]) <= 80 and not _THEMATIC_BREAK.fullmatch(raw[-1])
+            and not _bulleted(st, kk, raw)
+        ):
             if kk == k + 1 and len(lines) > 1:
                 return None
             if kk == k and len(lines) == 1:
                 return None
             return kk
     return None
+
+
+def _bulleted(st: Structure, k: int, raw: list[str]) -> bool:
+    """The dash that looks like an attribution's is a Markdown list's bullet: another line
+    of the block, or the next block, opens with the same bullet ("- oil;" / "- wicks;")."""
+    bullet = raw[-1][:2]
+    if bullet not in ("- ", "* ", "+ "):
+        return False
+    if any(x.startswith(bullet) for x in raw[:-1]):
+        return True
+    return k + 1 < len(st.tb) and st.t.texts[st.t.blocks[st.tb[k + 1]][0]].startswith(bullet)
 
 
 def _legend_sized(t: LineTable, lines: list[str]) -> bool:
@@ -1400,6 +1831,8 @@ def caption(text: str, ctx: Context) -> Iterator[Edit | Region]:
         joined = " ".join(lines)
         if len(lines) > 4 or len(joined) > 400:
             continue
+        if "](" in joined and any(_MD_IMAGE_LINE.fullmatch(t.texts[i]) for i in range(first, last + 1)):
+            continue  # a Markdown image is the figure itself, in its place: its alt text stays with it
         numbered = bool(_CAPTION_START.match(joined))
         if not numbered and st.heading_level(b) is not None:
             continue
@@ -1464,7 +1897,7 @@ def footnote(text: str, ctx: Context) -> Iterator[Edit | Region]:
     if t.n_pages < 2 and not t.page_starts:
         return
     frag = _fragment_lines(text, ctx)
-    tb = _text_blocks(t, frag)
+    tb = _text_blocks(t, frag, _verbatim_blocks(text, ctx))
     by_page: dict[int, list[int]] = {}
     for b in tb:
         by_page.setdefault(t.page_of_block[b], []).append(b)
@@ -1546,7 +1979,10 @@ def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
     >>> try_rule(footnote_marker, kept) == kept
     True
     """
+    literal = _verbatim_spans(text, ctx)  # formulae write exponents as superscripts too
     for m in _SUPERSCRIPT_MARK.finditer(text):
+        if literal and _touches(literal, *m.span()):
+            continue
         c = text[m.start() - 1] if m.start() else " "
         # a mark follows a word or its closing punctuation; after a space it is a note's own
         # number, after a digit an exponent, after a hyphen debris
@@ -1574,6 +2010,8 @@ def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
         w0 = s - (1 if punct else 0) - len(word.group())
         if w0 > 0 and (text[w0 - 1] in "-‐" or text[w0 - 1].isdigit()):
             continue
+        if literal and _touches(literal, s, e):
+            continue
         glued.append((s, e))
     if not glued:
         return
@@ -1586,6 +2024,107 @@ def footnote_marker(text: str, ctx: Context) -> Iterator[Edit | Region]:
     for s, e in glued:
         yield Region("footnote_marker", s, e, {"number": text[s:e]})
         yield Edit(s, e, "", "note number glued to the word it annotates", 0.8, removes="footnote_marker")
+
+
+#: a Markdown footnote definition ("[^1]: ...") or an HTML one ("<sup>1</sup> ..."), first
+#: on its line
+_NOTE_DEFINITION = re.compile(
+    r"^ {0,3}(?:\[\^(?P<label>[^\]\s]{1,24})\]:|<sup>(?P<sup>\d{1,3})</sup>|\$\{\s*\}\^\{(?P<tex>\d{1,3})\}\$)[ \t]*\S", re.M
+)
+#: a Markdown footnote reference ("[^1]", not a definition), an HTML superscript number, or
+#: a formula that is only a superscript number over nothing ("${ }^{1}$", as Mistral OCR writes)
+_NOTE_REFERENCE = re.compile(r"\[\^(?P<label>[^\]\s]{1,24})\](?!:)|<sup>(?P<sup>\d{1,3})</sup>|\$\{\s*\}\^\{(?P<tex>\d{1,3})\}\$")
+
+
+@rule("layout.footnote_definition")
+def footnote_definition(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take Markdown footnote definitions out of the body, each a footnote of its own.
+
+    "[^1]: The agent's accounts ..." and the lines of its block under it, wherever it stands
+    (OCR-to-Markdown tools put them at the page foot, or together at the end); a block of
+    notes opening with "<sup>1</sup> ..." or "${ }^{1}$ ..." likewise. A paragraph the notes cut mid-sentence
+    is rejoined by reflow. ``--keep footnote`` leaves them in place.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(footnote_definition, "At Tobermory.[^1] He was paid.\\n\\n[^1]: From 1849.\\n[^2]: In 1853.\\n")
+    'At Tobermory.[^1] He was paid.\\n\\n'
+    >>> try_rule(footnote_definition, "The list [^1] and [1]: were printed.\\n")
+    'The list [^1] and [1]: were printed.\\n'
+    """
+    if "[^" not in text and "<sup>" not in text and "}^{" not in text:
+        return
+    found = list(_NOTE_DEFINITION.finditer(text))
+    if not found:
+        return
+    t = line_table(text, ctx)
+    literal = _literal_spans(text, ctx)
+    starts: dict[int, str] = {}
+    for m in found:
+        i = bisect_right(t.starts, m.start()) - 1
+        group = "label" if m.group("label") else "sup" if m.group("sup") else "tex"
+        if _touches(literal if group != "tex" else _verbatim_spans(text, ctx), *m.span(group)):
+            continue
+        b = t.block_of[i]
+        # a superscript number opens a note only at the head of its block, or under another
+        if group != "label" and i != t.blocks[b][0] and (i - 1) not in starts:
+            continue
+        starts[i] = m.group(group)
+    for i, label in sorted(starts.items()):
+        last = t.blocks[t.block_of[i]][1]
+        j = i
+        while j < last and (j + 1) not in starts:
+            j += 1
+        yield Region("footnote", t.starts[i], t.ends[j], {"marker": label})
+        # the note and the blank lines under it: the text around closes up
+        k = j + 1
+        while k < t.n and not t.texts[k]:
+            k += 1
+        e = t.starts[k] if k < t.n else len(text)
+        yield Edit(t.starts[i], e, "", "Markdown footnote definition", 0.95, removes="footnote")
+
+
+@rule("layout.footnote_reference")
+def footnote_reference(text: str, ctx: Context) -> Iterator[Edit | Region]:
+    """Take Markdown footnote references ("[^1]", "<sup>1</sup>") out of the body as markers.
+
+    An HTML note number counts after a word; a formula that is only a note number over
+    nothing ("${ }^{1}$", as Mistral OCR writes one) too.
+
+    ``--keep footnote_marker`` leaves them in place.
+
+    >>> from pipeline.rules import try_rule
+    >>> try_rule(footnote_reference, "paid at Tobermory.[^1] The pay rose,<sup>2</sup> twice.")
+    'paid at Tobermory. The pay rose, twice.'
+    >>> try_rule(footnote_reference, "an area of 10 km<sup>2</sup>, see `notes[^1]`")
+    'an area of 10 km<sup>2</sup>, see `notes[^1]`'
+    """
+    if "[^" not in text and "<sup>" not in text and "}^{" not in text:
+        return
+    literal: list[tuple[int, int]] | None = None
+    for m in _NOTE_REFERENCE.finditer(text):
+        s, e = m.span()
+        if m.group("tex"):
+            if s == 0 or text[s - 1] == "\n" or _touches(_verbatim_spans(text, ctx), s, e):
+                continue  # at a line start it is a note's own number
+            yield Region("footnote_marker", s, e, {"number": m.group("tex")})
+            # the space before it goes too ("1844. ${ }^{1}$ Its" reads "1844. Its")
+            s0 = s - 1 if text[s - 1] == " " and e < len(text) and text[e] in " \n" else s
+            yield Edit(s0, e, "", "note number written as a formula", 0.9, removes="footnote_marker")
+            continue
+        if m.group("sup"):
+            c = text[s - 1] if s else " "
+            if not (c.isalpha() or c in _MARK_AFTER):
+                continue  # at a line start it is a note's own number; after a digit an exponent
+            before = text[max(0, s - 12):s]
+            word = re.search(r"[^\W\d_]+$", before)
+            if word and (len(word.group()) < 3 or word.group().lower() in _UNIT):
+                continue
+        if literal is None:
+            literal = _literal_spans(text, ctx)
+        if _touches(literal, s, e):
+            continue
+        yield Region("footnote_marker", s, e, {"number": m.group("label") or m.group("sup")})
+        yield Edit(s, e, "", "Markdown footnote reference", 0.95, removes="footnote_marker")
 
 
 def _superscript_value(s: str) -> str:
@@ -1622,6 +2161,8 @@ def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
         return
     found: list[tuple[str, int, int]] = []
     taken: list[tuple[int, int]] = []
+    # code, formulae and URLs are literal: "a_i + b_i", "/_private_/" hold no markup
+    literal = _literal_spans(text, ctx)
     for style, marker, pat in _EMPHASIS:
         if marker not in text:
             continue
@@ -1630,7 +2171,7 @@ def emphasis(text: str, ctx: Context) -> Iterator[Edit | Region]:
             if _BLANK_LINE.search(inner) or inner.count("\n") > 8 or not _EMPHASIS_INNER.match(inner):
                 continue
             s, e = m.span()
-            if _touches(taken, s, e):
+            if _touches(taken, s, e) or (literal and (_touches(literal, s, s + 1) or _touches(literal, e - 1, e))):
                 continue
             insort(taken, (s, e))
             found.append((style, s, e))
@@ -1707,5 +2248,6 @@ def _line_start(table: LineTable, pos: int) -> int:
 
 
 RULES = (
-    form_feed, page_seam, page_furniture, footnote, caption, heading, epigraph, furniture_recheck, footnote_marker, emphasis,
+    form_feed, page_seam, verbatim_block, page_marker, footnote_definition, page_furniture, footnote, caption, heading,
+    epigraph, furniture_recheck, markdown_table, footnote_marker, footnote_reference, emphasis,
 )

@@ -11,6 +11,11 @@ engine's printed lines, tens of characters each) and text that is already one pa
 line (an OCR-to-Markdown tool, the client's sample, or ocrmend's own output). In the second
 kind every line break is deliberate, so nothing is unwrapped or split there; this is also
 what makes cleaning the clean text a no-op.
+
+Markdown written by those tools keeps its lines: list items (a wrapped item's own lines join
+it), block quotes, and lines of structure (images, thematic breaks, HTML, link definitions,
+"#" headings) are never joined to the prose around them; code and display formulae (typed
+by layout) are kept byte for byte, spaces and all.
 """
 from __future__ import annotations
 
@@ -53,8 +58,11 @@ class Settings:
 
 #: Kinds whose lines are never unwrapped, joined or split (when they are in the text).
 _KEEP_KINDS = frozenset(
-    {"heading", "epigraph", "verse", "list", "table", "fragment", "header", "footer", "page_number", "caption", "footnote"}
+    {"heading", "epigraph", "verse", "list", "table", "fragment", "header", "footer", "page_number", "caption", "footnote",
+     "code", "math"}
 )
+#: Kinds kept byte for byte (layout.verbatim_block): not even their spaces are tidied.
+_VERBATIM_KINDS = ("code", "math")
 #: Kinds whose removal leaves a gap a paragraph may continue across.
 _BLOCK_REMOVED = frozenset({"header", "footer", "page_number", "caption", "footnote", "fragment"})
 
@@ -79,11 +87,16 @@ _ABBREV = re.compile(
 # a junk token OCR leaves at a line end (specks read as punctuation): no letters or digits
 _JUNK_TOKEN = re.compile(r"[^\w]+|_+")
 _LIST_MARKER = re.compile(
-    r"(?:[•●▪◦‣■□·*\-\N{EN DASH}\N{EM DASH}]|\d{1,3}[.)]|\(\d{1,3}\)|\(?[a-z][.)]|\(?[ivxlc]{1,6}[.)])\s+\S"
+    r"(?:[•●▪◦‣■□·*+\-\N{EN DASH}\N{EM DASH}]|\d{1,3}[.)]|\(\d{1,3}\)|\(?[a-z][.)]|\(?[ivxlc]{1,6}[.)])\s+\S"
 )
 # a line that may start with a list marker (the exact test is _LIST_MARKER)
-_MAYBE_ITEM = re.compile(r"^[^\S\n]*(?:[•●▪◦‣■□·*\-\N{EN DASH}\N{EM DASH}(\d]|\w[.)])", re.M)
-_MARKER_FIRST = frozenset("•●▪◦‣■□·*-(\N{EN DASH}\N{EM DASH}")
+_MAYBE_ITEM = re.compile(r"^[^\S\n]*(?:[•●▪◦‣■□·*+\-\N{EN DASH}\N{EM DASH}(\d]|\w[.)])", re.M)
+_MARKER_FIRST = frozenset("•●▪◦‣■□·*+-(\N{EN DASH}\N{EM DASH}")
+#: a Markdown bullet: "-", "*" or "+" and one space; before a lower-case word too, when the
+#: lines around bear the same bullet (one alone may be a speck at a line start)
+_MD_BULLET = re.compile(r"([-*+]) (?! )\S")
+#: a Markdown numbered item ("1. ", "1) ")
+_MD_NUMBER = re.compile(r"\d{1,3}([.)]) \S")
 # line ends after which a line break may close up without a space (hyphens, dashes)
 _BREAK_MARKS = frozenset("-\N{HYPHEN}\N{NON-BREAKING HYPHEN}¬\N{EM DASH}\N{EN DASH}\N{HORIZONTAL BAR}")
 _NUMBER_START = re.compile(r"(?:^|\s)[(\[]?[-+±$£€]?\d")
@@ -123,6 +136,22 @@ _LOWER_WORD_START = re.compile(r"[\W_]{0,3}[^\W\d_A-Z]{2,}\b")
 #: a quoted sentence closing a line, and a quotation opening the next (specks before it)
 _QUOTE_END = re.compile(r"[^\W\d_]{2}[.!?](?:\u201d|\u2019|\")$")
 _QUOTE_START = re.compile(r"[*_\s]{0,3}(?:\u201c|\u2018|\")[^\W\d_]")
+
+#: lines that are Markdown or HTML structure, whole: an image, a thematic break, an HTML
+#: comment or tag line, a link or footnote definition, an ATX heading. Such a line is a block
+#: of its own, never joined to the prose around it, and keeps its line.
+_MARKUP_LINE = re.compile(
+    r"!\[[^\]]*\]\([^)]*\)(?:\{[^}]*\})?"
+    r"|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}"
+    r"|<!--.*-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>(?:.*>)?"
+    r"|\[\^?[^\]]+\]:\s*\S.*"
+    r"|#{1,6}[ \t]+\S.*"
+    r"|\[MISSING_PAGE_[A-Z_]+(?::\d+)?\]"  # nougat: the text of a page is missing here
+)
+#: a Markdown block quote line
+_QUOTE_LINE = re.compile(r">(?:[ \t>]|$)")
+#: an ATX heading (a heading whatever its words)
+_ATX = re.compile(r"#{1,6}[ \t]+\S")
 
 
 #: a letter's salutation, a line of its own: "Dear Mr. Halé,", "My dear Sir,", "Gentlemen:"
@@ -285,8 +314,32 @@ class Layout:
         """The kind of block ``k`` (see ``_block_kind``), worked out on first use."""
         kind = self._kinds[k]
         if kind is None:
-            kind = self._kinds[k] = self._block_kind(self.blocks[k])
+            kind = self._block_kind(self.blocks[k])
+            if kind == "prose" and len(self.blocks[k]) == 1 and self._loose_item(k):
+                kind = "list"
+            self._kinds[k] = kind
         return kind
+
+    def is_list(self, k: int) -> bool:
+        """Block ``k`` is a list (in a text of one paragraph a line too, where multi-line
+        blocks are only 'lines')."""
+        kind = self.kind(k)
+        if kind == "list":
+            return True
+        if kind != "lines":
+            return False
+        texts = [self.lines[i].text for i in self.blocks[k]]
+        return bool(_MAYBE_ITEM.match(texts[0])) and _list_start(texts) == 0
+
+    def _loose_item(self, k: int) -> bool:
+        """Block ``k`` is one item of a Markdown list whose items stand apart (a blank line
+        between them): it and the block before or after open with the same kind of marker."""
+        mark = _item_mark(self.lines[self.blocks[k][0]].text)
+        if mark is None:
+            return False
+        return any(
+            0 <= x < len(self.blocks) and _item_mark(self.lines[self.blocks[x][0]].text) == mark for x in (k - 1, k + 1)
+        )
 
     def paragraph_ends(self, k: int) -> list[int]:
         """Positions inside block ``k`` (0-based line offsets) after which OCR ran two
@@ -346,6 +399,9 @@ class Layout:
         lines = [self.lines[i] for i in block]
         if any(ln.keep >= 0 for ln in lines):
             return "typed"
+        markdown = _markdown_kind([ln.text for ln in lines])
+        if markdown:
+            return markdown
         if all(_specks(ln.text) for ln in lines):
             return "specks"
         if _letter_part([ln.text for ln in lines]):
@@ -528,19 +584,43 @@ def _usual_width(ordered: list[int]) -> float:
 def _list_start(texts: list[str]) -> Optional[int]:
     """Where a list begins in a block's lines, or None: two or more items numbered in
     sequence, or three or more bullets (a dash or star counts only before a capital, since
-    specks at a line start are read as those) covering at least 40 % of the lines."""
+    specks at a line start are read as those) covering at least 40 % of the lines. A
+    Markdown bullet ("- ", "* ", "+ ") counts before a lower-case word too when it opens
+    three lines, or two with only their items' wrapped lines beside them.
+
+    >>> _list_start(["- oil for the lamp;", "- wicks and glasses;", "- salt beef."])
+    0
+    >>> _list_start(["- to leave at first light and", "to return before dark;", "- to count the stores."])
+    0
+    >>> _list_start(["the keeper wrote that the", "- wind had turned, and the", "- sea was up."]) is None
+    True
+    """
     marks = []
+    bullets: dict[str, list[int]] = {}  # Markdown bullets before a lower-case word, by bullet
     for i, t in enumerate(texts):
         if not (t[0] in _MARKER_FIRST or t[0].isdigit() or t[1:2] in (".", ")")):
             continue
         m = _LIST_MARKER.match(t)
         if not m:
             continue
-        if t[0] in "*-\N{EN DASH}\N{EM DASH}·" and not re.match(r"\S+\s+[\"“‘'(]?[A-Z0-9]", t):
+        if t[0] in "*-+\N{EN DASH}\N{EM DASH}·" and not re.match(r"\S+\s+[\"“‘'(]?[A-Z0-9]", t):
+            if _MD_BULLET.match(t):
+                bullets.setdefault(t[0], []).append(i)
             continue
         marks.append(i)
+    for bullet, at in bullets.items():
+        # the same bullet on several lines is a list written in Markdown, not specks: three
+        # of them, or two with nothing but their items' wrapped lines around them
+        if len(at) < 2:
+            continue
+        if at[0] == 0 and all(i in at or _start_class(t) in ("lower", "cont") for i, t in enumerate(texts)):
+            return 0
+        if len(at) >= 3 or any(texts[i][0] == bullet for i in marks):
+            marks = sorted(marks + at)
     if len(marks) < 2:
         return None
+    if len(marks) == len(texts) and all(_MD_BULLET.match(t) for t in texts) and len({t[0] for t in texts}) == 1:
+        return 0  # every line bears the same Markdown bullet
     f = marks[0]
     numbers = [re.match(r"\(?(\d{1,3}|[a-z])[.)]", texts[i]) for i in marks]
     if all(numbers):
@@ -550,6 +630,58 @@ def _list_start(texts: list[str]) -> Optional[int]:
     if len(marks) >= 3 and len(marks) * 5 >= 2 * (len(texts) - f):
         return f
     return None
+
+
+def _markdown_kind(texts: list[str]) -> str:
+    """'quote' for a Markdown block quote, 'markup' for lines of Markdown or HTML structure
+    (an image, a thematic break, HTML, a link definition, an ATX heading), else ''.
+
+    >>> _markdown_kind(["> The tower is sound,", "> but the dwelling is damp."]), _markdown_kind(["* * *"])
+    ('quote', 'markup')
+    >>> _markdown_kind(["![The tower](fig1.png)"]), _markdown_kind(["The tower is sound,", "> but damp"])
+    ('markup', '')
+    """
+    if texts[0][:1] not in _MARKUP_FIRST:
+        return ""
+    if all(_QUOTE_LINE.match(t) for t in texts):
+        return "quote"
+    if all(_MARKUP_LINE.fullmatch(t) for t in texts):
+        return "markup"
+    return ""
+
+
+_MARKUP_FIRST = frozenset("!-*_<[#>")
+
+
+def _item_mark(t: str) -> Optional[str]:
+    """The kind of Markdown list marker line ``t`` opens with ('-', '*', '+', '.', ')'), or None."""
+    m = _MD_BULLET.match(t) or _MD_NUMBER.match(t)
+    return m.group(1) if m else None
+
+
+def _continuation_lines(texts: list[str], indents: list[int]) -> list[int]:
+    """Offsets of the lines of a list block that go on with the item above them: not an
+    item themselves, and indented under it (as Markdown wraps an item) or continuing its
+    sentence in lower case after a line that stops mid-phrase.
+
+    >>> _continuation_lines(["- to leave at first light and", "to return before dark;", "- to count the stores."], [0, 2, 0])
+    [1]
+    >>> _continuation_lines(["1. oil;", "2. wicks.", "The list never changed."], [0, 0, 0])
+    []
+    """
+    out = []
+    for n in range(1, len(texts)):
+        t = texts[n]
+        if _LIST_MARKER.match(t) or _QUOTE_LINE.match(t):
+            continue
+        item_indent = next((indents[x] for x in range(n - 1, -1, -1) if _LIST_MARKER.match(texts[x])), None)
+        if item_indent is None:
+            continue
+        if indents[n] > item_indent or (
+            _start_class(t) == "lower" and _end_class(texts[n - 1]) in ("word", "comma", "hyphen", "dash")
+        ):
+            out.append(n)
+    return out
 
 
 def _is_blank_gap(text: str, start: int, end: int, has_ff: bool = True) -> bool:
@@ -720,6 +852,8 @@ def _heading_like(text: str) -> str:
     """Whether a short block reads as a heading: 'strong' (all capitals, or a heading word or
     number first: CHAPTER, Part, IV.), 'weak' (Title Case) or '' (not a heading). A heading
     never ends on a comma or on a word like "the" or "of"."""
+    if len(text) <= 120 and _ATX.match(text):
+        return "strong"  # a Markdown heading says so itself (the texts judged are 121 at most)
     if len(text) > 100:
         return ""
     words = text.split()
@@ -810,6 +944,7 @@ def join_split_paragraphs(text: str, ctx: Context) -> Iterator[Edit]:
     """
     lay = _layout(text, ctx)
     lines, blocks, kind = lay.lines, lay.blocks, lay.kind
+    yield from _list_across_seams(text, lay)
 
     # The decisions are made on the paragraphs the text will have once unwrapped, split and
     # joined, since the clean text shows exactly those and must get the same answers. Units
@@ -931,6 +1066,41 @@ def join_split_paragraphs(text: str, ctx: Context) -> Iterator[Edit]:
                 yield from _collapse_spaces(lines[x] for x in blocks[j])
 
 
+def _list_across_seams(text: str, lay: Layout) -> Iterator[Edit]:
+    """A list a page end (or a removed block) cut in two goes on: the item after the seam
+    follows the one before it (the next number, or the same bullet), so the two parts
+    become one list again, one item a line. Only lists written one item a line (a part has
+    two items or more): a list with blank lines between its items keeps them."""
+    lines, blocks = lay.lines, lay.blocks
+    for k in range(len(blocks) - 1):
+        a, b = lines[blocks[k][-1]], lines[blocks[k + 1][0]]
+        # cheap tests first: most blocks of a book open with no list marker at all
+        if len(blocks[k]) + len(blocks[k + 1]) < 3 or not _item_mark(b.text) or not _is_blank_gap(text, a.end, b.start):
+            continue
+        if not (lay.is_list(k) and lay.is_list(k + 1)):
+            continue
+        before = next((lines[i].text for i in reversed(blocks[k]) if _LIST_MARKER.match(lines[i].text)), "")
+        if not _next_item(before, b.text):
+            continue
+        if lay.form_feed_between(a.end, b.start) or lay.removed_between(a.end, b.start):
+            yield Edit(a.end, b.start, "\n", "a list cut by a page end goes on with its next item", confidence=0.9)
+
+
+def _next_item(a: str, b: str) -> bool:
+    """Item ``b`` follows item ``a`` in one list: the next number, or the same bullet.
+
+    >>> _next_item("2. the journal of the weather;", "3. the register of stores."), _next_item("- oil;", "- wicks;")
+    (True, True)
+    >>> _next_item("2. the journal;", "1. the log;"), _next_item("- oil;", "* wicks;")
+    (False, False)
+    """
+    na, nb = re.match(r"(\d{1,3})([.)]) ", a), re.match(r"(\d{1,3})([.)]) ", b)
+    if na and nb:
+        return na.group(2) == nb.group(2) and int(nb.group(1)) == int(na.group(1)) + 1
+    ma, mb = _MD_BULLET.match(a), _MD_BULLET.match(b)
+    return bool(ma and mb) and ma.group(1) == mb.group(1)
+
+
 def _bridge(glued: str) -> str:
     """The text between two joined parts: their glue, and the specks between, collapsed."""
     if not glued.strip():
@@ -1031,8 +1201,18 @@ def unwrap_lines(text: str, ctx: Context) -> Iterator[Edit]:
         if k:
             p, q = lines[lay.blocks[k - 1][-1]], lines[block[0]]
             if not _is_blank_gap(text, p.end, q.start):
-                # a typed block (a heading, a list ...) glued to prose: set it apart
-                yield Edit(p.end, q.start, "\n\n", "a typed block (heading, list ...) is a paragraph of its own")
+                # a typed block (a heading, a list ...) glued to prose: set it apart (code
+                # keeps the indent of its first line)
+                end = q.start if not _verbatim_line(ctx, q) else _line_start(text, q.start)
+                yield Edit(p.end, end, "\n\n", "a typed block (heading, list ...) is a paragraph of its own")
+        if not lay.paragraph_per_line and len(block) > 1 and lay.kind(k) == "list":
+            # a list keeps one item a line; an item's own wrapped lines join it
+            texts = [lines[i].text for i in block]
+            indents = [lines[i].start - _line_start(text, lines[i].start) for i in block]
+            for n in _continuation_lines(texts, indents):
+                a, b = lines[block[n - 1]], lines[block[n]]
+                yield Edit(a.end, b.start, _glue(a.text, b.text), "a list item's wrapped line goes on with its item", confidence=0.9)
+            continue
         if lay.paragraph_per_line or len(block) < 2 or lay.kind(k) != "prose":
             continue
         ends = set(lay.paragraph_ends(k))
@@ -1079,6 +1259,11 @@ def blank_lines(text: str, ctx: Context) -> Iterator[Edit]:
             yield Edit(0, len(text), "", "a text of blank lines only")
         return
     end = len(text.rstrip())
+    # code and display formulae keep every space, their first line's indent and last line's end too
+    verbatim = _verbatim_spans(text, ctx) if ctx.doc.regions else []
+    if verbatim:
+        start = min(start, verbatim[0][0])
+        end = max(end, verbatim[-1][1])
     if start:
         yield Edit(0, start, "", "blank lines and spaces before the first paragraph")
     if text[end:] != "\n":
@@ -1087,6 +1272,11 @@ def blank_lines(text: str, ctx: Context) -> Iterator[Edit]:
         gs, ge = m.span()
         while text[gs - 1] in " \t\r\v\N{NO-BREAK SPACE}":  # spaces ending the line before
             gs -= 1
+        if verbatim:
+            outside = _outside(gs, ge, verbatim)
+            if outside is None:
+                continue  # a line break inside code
+            gs, ge = outside
         gap = text[gs:ge]
         if gap == "\n\n" or gap == "\n":
             continue  # the usual breaks, already as they should be (no indent, no spaces)
@@ -1114,6 +1304,42 @@ def blank_lines(text: str, ctx: Context) -> Iterator[Edit]:
         if i >= 0 and typed[i][1] > m.start():
             continue
         yield Edit(m.start(), m.end(), " ", "run of spaces inside a line of prose")
+
+
+def _outside(gs: int, ge: int, spans: list[tuple[int, int]]) -> Optional[tuple[int, int]]:
+    """The part of the gap [gs, ge) outside the sorted, disjoint ``spans`` (a gap reaches
+    into code at most at one end, or lies inside it: None).
+
+    >>> _outside(5, 12, [(10, 20)]), _outside(5, 12, [(0, 7)]), _outside(12, 14, [(10, 20)])
+    ((5, 10), (7, 12), None)
+    """
+    k = bisect_right(spans, (gs, float("inf"))) - 1
+    if k >= 0 and spans[k][1] > gs:
+        gs = spans[k][1]
+    k = bisect_left(spans, (gs, -1))
+    if k < len(spans) and spans[k][0] < ge:
+        ge = spans[k][0]
+    return (gs, ge) if ge > gs else None
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Where the line holding ``pos`` starts (after a newline or a form feed)."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\f", 0, pos)) + 1
+
+
+def _verbatim_line(ctx: Context, ln: Line) -> bool:
+    """The line belongs to a block kept byte for byte (code, a display formula)."""
+    return ln.keep >= 0 and ctx.doc.regions[ln.keep].kind in _VERBATIM_KINDS
+
+
+def _verbatim_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
+    """Current spans of the code and display formulae in the text, sorted."""
+    spans = []
+    for r in ctx.doc.regions_of(*_VERBATIM_KINDS):
+        s, e = ctx.doc.current_span(r.raw)
+        if e > s:
+            spans.append((s, e))
+    return sorted(spans)
 
 
 def _after_a_line(text: str, ls: int) -> bool:
