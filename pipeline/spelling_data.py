@@ -2,13 +2,14 @@
 index over the English lexicon and its bigram counts.
 
 The candidate index is symspellpy's (deletes of each word's prefix up to edit distance 2),
-stored compactly (sorted 64-bit hashes of the deletes, bucketed by their top bits, and word
-ids) in a cache file named by its format version and the hash of the word lists, so it is
-built once (several seconds) and afterwards mapped into memory in milliseconds.
-:func:`lookup` reads candidates straight from it: the words whose prefix deletes meet the
-query's, kept when their optimal-string-alignment distance (rapidfuzz) is within the limit,
-which is what symspellpy's own lookup returns, without its Python loop. Other tables derived
-from the lexicon are cached the same way (:func:`cached_table`).
+stored compactly (sorted 64-bit hashes of the deletes, bucketed by their top bits, with how
+many letters each delete drops and the word ids) in a cache file named by its format version
+and the hash of the word lists, so it is built once (several seconds) and afterwards mapped
+into memory in milliseconds. :func:`lookup` reads candidates straight from it: the words
+whose prefix deletes meet the query's, kept when their optimal-string-alignment distance
+(rapidfuzz) is within the limit, which is what symspellpy's own lookup returns, without its
+Python loop. Other tables derived from the lexicon are cached the same way
+(:func:`cached_table`).
 
 The stage's own data ships inside the package (``pipeline/data/``): the known-misreads list
 ``ocr-misreads.txt`` and ``english-extra.tsv``. Users add their own misreads in
@@ -36,6 +37,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -43,9 +45,11 @@ MISREADS_FILE = "ocr-misreads.txt"
 #: The stage's own data, shipped inside the package (``[tool.setuptools.package-data]``).
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
-_INDEX_MAGIC = b"OCRMEND-SPELL-INDEX-4\n"
+_INDEX_MAGIC = b"OCRMEND-SPELL-INDEX-6\n"
 #: the deletes' hashes are bucketed by their top bits, so a probe bisects a few entries
 _BUCKET_BITS = 20
+#: and the bigrams' hashes the same way (a quarter of a million of them: a few a bucket)
+_BIGRAM_BUCKET_BITS = 16
 _PREFIX = 7
 _MAX_ED = 2
 _LOCK = threading.Lock()
@@ -201,10 +205,12 @@ def _prefix_deletes(word: str) -> set[str]:
 
 
 class DeletesView(Mapping):
-    """symspellpy's ``_deletes`` (delete string -> words) read from sorted hash arrays."""
+    """symspellpy's ``_deletes`` (delete string -> words) read from sorted hash arrays. The
+    entries of one delete are sorted by ``dists``, how many letters it drops from the word's
+    prefix: a lookup within one edit reads only those that drop at most one."""
 
-    def __init__(self, keys: array, ids: array, words: list[str], buckets: array) -> None:
-        self.keys, self.ids, self.words, self.buckets = keys, ids, words, buckets
+    def __init__(self, keys: array, ids: array, words: list[str], buckets: array, dists: array) -> None:
+        self.keys, self.ids, self.words, self.buckets, self.dists = keys, ids, words, buckets, dists
 
     def span(self, k: int) -> tuple[int, int]:
         """The index range of the entries with hash ``k``."""
@@ -238,15 +244,24 @@ class DeletesView(Mapping):
 
 
 class Bigrams:
-    """Bigram counts (symspellpy's list) by 64-bit hash, and each first word's total."""
+    """Bigram counts (symspellpy's list) by 64-bit hash, bucketed by their top bits, each
+    first word's total, and the words that come second in some bigram."""
 
-    def __init__(self, keys: array, counts: array, left_totals: dict[str, int], floor: int) -> None:
+    def __init__(self, keys: array, counts: array, left_totals: dict[str, int], floor: int, buckets: array,
+                 seconds: frozenset[str]) -> None:
         self.keys, self.counts, self.left_totals, self.floor = keys, counts, left_totals, floor
+        self.buckets, self.seconds = buckets, seconds
 
     def get(self, a: str, b: str) -> int:
-        k = _h(f"{a} {b}")
-        i = bisect_left(self.keys, k)
-        if i < len(self.keys) and self.keys[i] == k:
+        """The count of the pair (a, b); 0 when the list lacks it."""
+        if a not in self.left_totals or b not in self.seconds:
+            return 0  # no bigram of the list begins with a, or none ends with b (half the pairs asked)
+        key = f"{a} {b}".encode("utf-8")
+        k = (zlib.crc32(key) << 32) | zlib.adler32(key)  # (_h, inlined: a pair is looked up often)
+        q = k >> (64 - _BIGRAM_BUCKET_BITS)
+        keys, hi = self.keys, self.buckets[q + 1]
+        i = bisect_left(keys, k, self.buckets[q], hi)
+        if i < hi and keys[i] == k:
             return int(self.counts[i])
         return 0
 
@@ -263,14 +278,27 @@ class CharModel:
 
     def __init__(self, tri: dict[str, int], bi: dict[str, int]) -> None:
         self.tri, self.bi = tri, bi
+        #: each trigram's term, computed once (bounded)
+        self._terms: dict[str, float] = {}
 
     def logp(self, word: str) -> float:
         s = "^^" + word + "$"
-        tri, bi, a = self.tri, self.bi, self.ALPHABET
+        terms = self._terms
         total = 0.0
         for i in range(2, len(s)):
-            total += math.log10((tri.get(s[i - 2 : i + 1], 0) + 0.5) / (bi.get(s[i - 2 : i], 0) + 0.5 * a))
+            t = s[i - 2 : i + 1]
+            v = terms.get(t)
+            if v is None:
+                v = self._term(t)
+            total += v  # (added one by one, in order: the same sum whatever the memo holds)
         return total
+
+    def _term(self, t: str) -> float:
+        v = math.log10((self.tri.get(t, 0) + 0.5) / (self.bi.get(t[:2], 0) + 0.5 * self.ALPHABET))
+        if len(self._terms) > 100_000:
+            self._terms.clear()
+        self._terms[t] = v
+        return v
 
 
 def _char_counts(words: list[str]) -> tuple[dict[str, int], dict[str, int]]:
@@ -346,21 +374,20 @@ def _build(words_file: Path, bigram_file: Path) -> bytes:
                 if w not in seen:
                     seen.add(w)
                     words.append(w)
-    pairs: list[tuple[int, int]] = []
+    entries: list[tuple[int, int, int]] = []  # (hash, letters dropped, word id)
     for i, w in enumerate(words):
+        n = min(len(w), _PREFIX)
         for d in _prefix_deletes(w):
-            pairs.append((_h(d), i))
-    pairs.sort()
-    keys = array("Q", (k for k, _ in pairs))
-    ids = array("i", (i for _, i in pairs))
-    buckets = array("I", [0]) * ((1 << _BUCKET_BITS) + 1)
-    shift = 64 - _BUCKET_BITS
-    for k in keys:
-        buckets[(k >> shift) + 1] += 1
-    for b in range(1, len(buckets)):
-        buckets[b] += buckets[b - 1]
+            entries.append((_h(d), n - len(d), i))
+    entries.sort()
+    keys = array("Q", (k for k, _, _ in entries))
+    dists = array("B", (e for _, e, _ in entries))
+    ids = array("i", (i for _, _, i in entries))
+    del entries
+    buckets = _buckets(keys, _BUCKET_BITS)
     bpairs: dict[int, int] = {}
     left: dict[str, int] = {}
+    seconds: set[str] = set()
     floor = 0
     with open(bigram_file, encoding="utf-8") as fh:
         for line in fh:
@@ -370,20 +397,34 @@ def _build(words_file: Path, bigram_file: Path) -> bytes:
                 k = _h(f"{a} {b}")
                 bpairs[k] = bpairs.get(k, 0) + c
                 left[a] = left.get(a, 0) + c
+                seconds.add(b)
                 floor = c if not floor else min(floor, c)
     bkeys = array("Q", sorted(bpairs))
     bcounts = array("Q", (bpairs[k] for k in bkeys))
+    bbuckets = _buckets(bkeys, _BIGRAM_BUCKET_BITS)
     left_blob = "\n".join(f"{a}\t{c}" for a, c in left.items()).encode("utf-8")
     words_blob = "\n".join(words).encode("utf-8")
     tri, bi = _char_counts(words)
     char_blob = "\n".join(f"{k}\t{v}" for k, v in (*tri.items(), *(("#" + k, v) for k, v in bi.items()))).encode("utf-8")
     parts_out = [words_blob, keys.tobytes(), ids.tobytes(), bkeys.tobytes(), bcounts.tobytes(), left_blob, char_blob,
-                 buckets.tobytes()]
+                 buckets.tobytes(), dists.tobytes(), bbuckets.tobytes(), "\n".join(sorted(seconds)).encode("utf-8")]
     # every part starts on an 8-byte boundary, so the arrays are read in place (mmap)
     parts_out = [p + b"\0" * (-len(p) % 8) for p in parts_out]
     head = (" ".join(str(len(p)) for p in parts_out) + f" {floor}").encode()
     head += b" " * (-(len(_INDEX_MAGIC) + len(head) + 1) % 8) + b"\n"
     return _INDEX_MAGIC + head + b"".join(parts_out)
+
+
+def _buckets(keys: array, bits: int) -> array:
+    """Where each bucket of the sorted hashes ``keys`` (by their top ``bits``) starts, and
+    where the last ends."""
+    buckets = array("I", [0]) * ((1 << bits) + 1)
+    shift = 64 - bits
+    for k in keys:
+        buckets[(k >> shift) + 1] += 1
+    for b in range(1, len(buckets)):
+        buckets[b] += buckets[b - 1]
+    return buckets
 
 
 def _parse(blob: "bytes | mmap.mmap", counts: dict[str, int], content: str) -> Index:
@@ -411,28 +452,26 @@ def _parse(blob: "bytes | mmap.mmap", counts: dict[str, int], content: str) -> I
     bkeys = arr(3, "Q", 8)
     bcounts = arr(4, "Q", 8)
     buckets = arr(7, "I", 4)
-    # the padding of a 4-byte array is zeros: cut it off by the known lengths
-    ids = ids[: len(keys)]
+    dists = arr(8, "B", 1)
+    bbuckets = arr(9, "I", 4)
+    # the padding of a 4-byte or 1-byte array is zeros: cut it off by the known lengths
+    ids, dists = ids[: len(keys)], dists[: len(keys)]
     buckets = buckets[: (1 << _BUCKET_BITS) + 1]
-    left: dict[str, int] = {}
-    for line in text(5).split("\n"):
-        a, _, c = line.partition("\t")
-        if c:
-            left[a] = int(c)
-    tri: dict[str, int] = {}
-    bi: dict[str, int] = {}
-    for line in text(6).split("\n"):
-        k, _, v = line.rpartition("\t")
-        if k.startswith("#") and len(k) == 3:
-            bi[k[1:]] = int(v)
-        elif k:
-            tri[k] = int(v)
+    bbuckets = bbuckets[: (1 << _BIGRAM_BUCKET_BITS) + 1]
+    # "key<TAB>count" lines whose keys (words, letter n-grams) hold no white space: read as
+    # alternating keys and counts, in C
+    it = iter(text(5).split())
+    left = dict(zip(it, map(int, it)))
+    it = iter(text(6).split())
+    grams = list(zip(it, it))
+    bi = {k[1:]: int(v) for k, v in grams if len(k) == 3 and k[0] == "#"}
+    tri = {k: int(v) for k, v in grams if not (len(k) == 3 and k[0] == "#")}
     return Index(
         content=content,
         words=words,
         counts=counts,
-        deletes=DeletesView(keys, ids, words, buckets),
-        bigrams=Bigrams(bkeys, bcounts, left, floor),
+        deletes=DeletesView(keys, ids, words, buckets, dists),
+        bigrams=Bigrams(bkeys, bcounts, left, floor, bbuckets, frozenset(text(10).split())),
         max_length=max(map(len, words)),
         chars=CharModel(tri, bi),
     )
@@ -455,7 +494,7 @@ def load_index(counts: dict[str, int]) -> Index:
         stamp = h.hexdigest()[:16]
         if stamp in _INDEX:
             return _INDEX[stamp]
-        content = hashlib.sha1(wf.read_bytes() + b"\0" + bf.read_bytes()).hexdigest()[:16]
+        content = _content_hash(wf, bf)
         version = _INDEX_MAGIC.rstrip().rsplit(b"-", 1)[-1].decode()
         path = cache_dir() / f"spelling-index-{version}-{content}.bin"
         blob: "bytes | mmap.mmap | None" = None
@@ -481,6 +520,20 @@ def load_index(counts: dict[str, int]) -> Index:
         return index
 
 
+def _content_hash(*files: Path) -> str:
+    """The hash of the files' content, kept in :func:`cache_dir` under their paths, sizes and
+    modification times: reading and hashing the lists (6 MB) took longer than loading the
+    index itself, at every start. (A list rewritten with the same size and time to the
+    nanosecond would go unseen, as it would by the index kept in memory.)"""
+    stats = [(f, f.stat()) for f in files]
+    recipe = repr([(str(f.resolve()), st.st_size, st.st_mtime_ns) for f, st in stats])
+
+    def build() -> bytes:
+        return hashlib.sha1(b"\0".join(f.read_bytes() for f in files)).hexdigest()[:16].encode()
+
+    return cached_table("content", recipe, build).decode()
+
+
 def deletes(word: str, max_ed: int) -> set[str]:
     """``word`` and every string made from it by deleting up to ``max_ed`` characters.
 
@@ -489,17 +542,12 @@ def deletes(word: str, max_ed: int) -> set[str]:
     >>> "" in deletes("ab", 2)
     True
     """
+    # the strings d deletes make are the word's subsequences of its length less d: itertools
+    # makes them in C, without the breadth-first search's tests of every string made twice
     out = {word}
-    frontier = [word]
-    for _ in range(max_ed):
-        nxt = []
-        for w in frontier:
-            for i in range(len(w)):
-                d = w[:i] + w[i + 1 :]
-                if d not in out:
-                    out.add(d)
-                    nxt.append(d)
-        frontier = nxt
+    n = len(word)
+    for d in range(1, min(max_ed, n) + 1):
+        out.update(map("".join, combinations(word, n - d)))
     return out
 
 
@@ -510,10 +558,20 @@ def _query_deletes(key: str, max_ed: int) -> set[str]:
     return deletes(key[:_PREFIX], max_ed)
 
 
-def lookup(index: Index, key: str, max_ed: int, limit: int = 12) -> list[tuple[str, int]]:
+def lookup(index: Index, key: str, max_ed: int, limit: int = 12,
+           probed: "dict[str, tuple[int, int, int] | None] | None" = None) -> list[tuple[str, int]]:
     """Lexicon words within ``max_ed`` edits (optimal string alignment) of ``key``, the
     closest and then the most frequent first, at most ``limit``: symspellpy's lookup
-    (``Verbosity.ALL``) answered from the compact index.
+    (``Verbosity.ALL``) answered from the compact index. ``probed``: a dict the caller keeps
+    for one key (the index ranges of the deletes probed), so that a wider lookup after a
+    narrower one probes only the deletes the narrower did not.
+
+    Within one edit only the index entries that drop at most one letter from a word's prefix
+    are read: a word one edit from the key (a letter changed, added, dropped, or two swapped)
+    and the key each become a common string by dropping at most one letter of their
+    prefixes (the letter edited, or where an added or dropped letter shifts the prefix's
+    end), so the entries that drop two find only words further away, which the distance
+    test drops. Those are most of the candidates of a short key.
 
     >>> from pipeline.lexicon import get_lexicon
     >>> [w for w, _ in lookup(load_index(get_lexicon().counts), "definitdon", 1)]
@@ -525,27 +583,47 @@ def lookup(index: Index, key: str, max_ed: int, limit: int = 12) -> list[tuple[s
         from rapidfuzz.distance import OSA
 
         _extract, _osa = process.extract, OSA.distance
-    view = index.deletes
-    keys, ids, buckets = view.keys, view.ids, view.buckets
-    shift = 64 - _BUCKET_BITS
-    crc32, adler32 = zlib.crc32, zlib.adler32
+    ids = index.deletes.ids
     found: set[int] = set()
-    for d in _query_deletes(key, max_ed):
-        b = d.encode("utf-8")
-        h = (crc32(b) << 32) | adler32(b)
-        k = h >> shift
-        hi = buckets[k + 1]
-        i = bisect_left(keys, h, buckets[k], hi)
-        if i < hi and keys[i] == h:
-            found.update(ids[i : bisect_right(keys, h, i + 1, hi)])
+    for i, k, j in _ranges(index, key, max_ed, probed):
+        found.update(ids[i : k if max_ed <= 1 else j])
     if not found:
         return []
     words = index.words
-    cands = [words[i] for i in found]  # rapidfuzz's cutoff drops the far ones in C
+    cands = list(map(words.__getitem__, found))  # rapidfuzz's cutoff drops the far ones in C
     counts = index.counts
     out = [(d, -counts.get(w, 0), w) for w, d, _ in _extract(key, cands, scorer=_osa, score_cutoff=max_ed, limit=None)]
     out.sort()
     return [(w, d) for d, _, w in out[:limit]]
+
+
+def _ranges(index: Index, key: str, max_ed: int,
+           probed: "dict[str, tuple[int, int, int] | None] | None") -> list[tuple[int, int, int]]:
+    """The index ranges of the prefix deletes of ``key`` up to ``max_ed`` that the index
+    has, as (start, end of the entries that drop at most one letter, end)."""
+    view = index.deletes
+    keys, buckets, dists = view.keys, view.buckets, view.dists
+    shift = 64 - _BUCKET_BITS
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    out = []
+    for d in _query_deletes(key, max_ed):
+        if probed is not None and d in probed:
+            r = probed[d]
+        else:
+            b = d.encode("utf-8")
+            h = (crc32(b) << 32) | adler32(b)
+            q = h >> shift
+            hi = buckets[q + 1]
+            i = bisect_left(keys, h, buckets[q], hi)
+            r = None
+            if i < hi and keys[i] == h:
+                j = bisect_right(keys, h, i + 1, hi)
+                r = (i, bisect_right(dists, 1, i, j), j)
+            if probed is not None:
+                probed[d] = r
+        if r is not None:
+            out.append(r)
+    return out
 
 
 #: rapidfuzz's extract and OSA distance, bound at the first lookup

@@ -70,13 +70,14 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import accumulate, chain, compress, filterfalse
 from sys import intern
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ..edits import Edit, Flag
 from ..rules import Context, rule
-from ..spelling_data import deletes
+from ..spelling_data import (CONFUSIONS, STRAY, cached_table, confusion_table, deletes, load_extra_words,
+                             load_index, load_misreads, lookup)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..lexicon import Lexicon
@@ -123,9 +124,13 @@ class Settings:
 
 # -- tokens ---------------------------------------------------------------------------------
 _SUP = "\u00b2\u00b3\u00b9\u2070-\u209f"
+#: (a run of letters is taken at once, "+", not a letter an iteration: the same words,
+#: found faster, since nothing after the run ever makes the engine give letters back)
 _WORD = re.compile(
-    rf"(?:[^\W_{_SUP}]|\\(?=[^\W\d_]))(?:[^\W_{_SUP}]|['\u2019](?=[^\W\d_{_SUP}])|\\(?=[^\W\d_]))*"
+    rf"(?:[^\W_{_SUP}]+|\\(?=[^\W\d_]))(?:[^\W_{_SUP}]+|['\u2019](?=[^\W\d_{_SUP}])|\\(?=[^\W\d_]))*"
 )
+#: the same, as the one group of a pattern that splits a text into gaps and words
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 #: characters inside a chunk that mark code, URLs, formulae: leave the whole chunk alone
 _CODEY = re.compile(
     r"[_=/@#<>{}\[\]+*^~|$%]|[^\W\d_]\.[^\W\d_]{2}|[a-z][A-Z][a-z]*[A-Z]|\(\)|[^\W\d_]-\d|\d-[^\W\d_]|\w\("
@@ -153,6 +158,12 @@ _PREFIXES = (
     "multi", "over", "post", "semi", "sub", "super", "trans", "under", "out", "up", "bi",
     "tri", "self", "hyper", "micro", "macro", "mega", "meta", "mono", "poly", "pseudo", "ultra",
 )
+#: the endings by their last letter and the beginnings by their first, each in its list's
+#: order: a word is tried only against the few it can have
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {
+    c: tuple(x for x in _SUFFIXES if x[-1] == c) for c in {x[-1] for x in _SUFFIXES}}
+_PREFIXES_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(x for x in _PREFIXES if x[0] == c) for c in {x[0] for x in _PREFIXES}}
 #: honorifics: the capitalised word after one is a name, even after the full stop
 _HONORIFICS = frozenset(
     "mr mrs ms dr st mt messrs rev hon capt col gen lt sgt prof sir lady lord mme mlle jr sr".split()
@@ -245,14 +256,21 @@ def _pos_type(n: int) -> str:
 
 
 def _tokenise_piece(text: str, start: int, end: int, tc: str) -> tuple[array, array, list[str]]:
-    flat = array(tc, chain.from_iterable(map(_SPAN, _WORD.finditer(text, start, end))))
-    starts, ends = flat[0::2], flat[1::2]
     seg = text[start:end]
     low = seg.lower()
     if len(low) == len(seg) and "\u03a3" not in seg:
-        # every letter lowered alone (none grows; no capital sigma, which lowers by context)
-        lows = [intern(low[s - start : e - start]) for s, e in zip(starts, ends)]
+        # every letter lowered alone (none grows; no capital sigma, which lowers by context),
+        # and no character's lower-case form falls in another of the classes _WORD reads
+        # (:func:`_lowered_alike`), so the lowered text has the same words at the same
+        # places: it is split once, in C, into gaps and words, whose lengths give the places
+        parts = _WORD_SPLIT.split(low)
+        n = len(parts) // 2
+        places = array(tc, accumulate(map(len, parts), initial=start))
+        starts, ends = places[1 : 2 * n : 2], places[2 : 2 * n + 1 : 2]
+        lows = list(map(intern, parts[1::2]))
     else:
+        flat = array(tc, chain.from_iterable(map(_SPAN, _WORD.finditer(text, start, end))))
+        starts, ends = flat[0::2], flat[1::2]
         lows = [intern(text[s:e].lower()) for s, e in zip(starts, ends)]
     if "\u2019" in seg:
         lows = [intern(w.replace("\u2019", "'")) if "\u2019" in w else w for w in lows]
@@ -260,6 +278,24 @@ def _tokenise_piece(text: str, start: int, end: int, tc: str) -> tuple[array, ar
 
 
 _SPAN = re.Match.span
+
+
+def _lowered_alike() -> bool:
+    """Every character whose lower case is one other character is in the same classes
+    :data:`_WORD` reads as its lower case, so a text and its lower case hold the same words
+    at the same places (:func:`_tokenise_piece` finds them in the lower case). Checked over
+    all of Unicode, as this Python knows it:
+
+    >>> _lowered_alike()
+    True
+    """
+    classes = [re.compile(p) for p in (rf"[^\W_{_SUP}]", r"\d", rf"[^\W\d_{_SUP}]", r"[^\W\d_]", r"[\\'\u2019]")]
+    for cp in range(0x110000):
+        c = chr(cp)
+        low = c.lower()
+        if low != c and len(low) == 1 and any((k.match(c) is None) != (k.match(low) is None) for k in classes):
+            return False
+    return True
 
 
 @dataclass(slots=True)
@@ -279,6 +315,14 @@ class Tok:
 _GAP_STRIP = "".join(sorted(_OPENERS)) + "\n\r"
 
 
+def _joins(gap: str) -> bool:
+    """The words either side of ``gap`` are neighbours for bigram context: only spaces
+    between, no paragraph or page break."""
+    if gap == " ":
+        return True  # (nearly always)
+    return (gap == "" or gap.isspace()) and "\n\n" not in gap and "\f" not in gap
+
+
 def _starts_sentence(gap: str, prev_low: str) -> bool:
     if "\n\n" in gap or "\f" in gap:
         return True
@@ -295,6 +339,7 @@ def _starts_sentence(gap: str, prev_low: str) -> bool:
 _TWO_CAPS = re.compile(r"^VV[a-z]")
 
 
+@lru_cache(maxsize=65536)
 def _looks_damaged(w: str) -> bool:
     """Digits or a backslash among letters, a capital after small letters, or a W read as
     "VV": misread.
@@ -325,11 +370,25 @@ _NON_SPACE_RUN = re.compile(r"\S{0,80}")
 def _code_chunk(text: str, start: int, end: int) -> bool:
     """The whitespace-delimited chunk around a word (80 characters each side at most) looks
     like code, a URL or a formula."""
-    lo = max(0, start - 80)
-    m = _TO_LAST_SPACE.match(text, lo, start)
-    s = m.end() if m else lo
+    s = _after_last_space(text, start)
     e = _NON_SPACE_RUN.match(text, end).end()
-    chunk = text[s:e].strip(".,;:!?\"'()[]\u201c\u201d\u2018\u2019")
+    return _codey(text[max(0, start - 80) if s is None else s : e])
+
+
+def _after_last_space(text: str, start: int) -> int | None:
+    """Where the chunk of the word at ``start`` begins: after the last white space of the 80
+    characters before it (None: none there)."""
+    if start and text[start - 1].isspace():
+        return start  # (nearly always: a word after a space, found without the search)
+    m = _TO_LAST_SPACE.match(text, max(0, start - 80), start)
+    return m.end() if m else None
+
+
+@lru_cache(maxsize=16384)
+def _codey(chunk: str) -> bool:
+    """The whitespace-delimited ``chunk`` looks like code, a URL or a formula (memoised: a
+    page's chunks are mostly its words with their punctuation, over and over)."""
+    chunk = chunk.strip(".,;:!?\"'()[]\u201c\u201d\u2018\u2019")
     if _STRAY_MARK.match(chunk):
         return False  # one stray mark glued to a word ("*vhs", "%rnd", "word*"): debris, not code
     return _CODEY.search(chunk) is not None
@@ -341,8 +400,6 @@ class Lang:
     nothing else memoised (candidates, splits, rivals): shared by every document."""
 
     def __init__(self, lex: "Lexicon", extra: frozenset[str], misreads: "dict[str, Misread]", settings: Settings) -> None:
-        from ..spelling_data import load_index
-
         self.lex, self.extra, self.misreads, self.settings = lex, extra, misreads, settings
         #: the misreads' lower-case forms: an entry in any casing ("MIr") is found through its word
         self.misread_lows = frozenset(w.lower() for w in misreads)
@@ -354,20 +411,26 @@ class Lang:
         self.lex_cands: dict[str, dict[str, tuple[float, bool]]] = {}
         self.splits: dict[str, list[tuple[tuple[str, ...], float]]] = {}
         self.rivals: dict[str, tuple[tuple[str, float], ...]] | None = None
-        self.bigrams: dict[tuple[str, str], int] = {}
         self.pairs: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+        self.lefts: dict[str, tuple] = {}
         self.oov: dict[str, float] = {}
+        self.lex_priors: dict[str, tuple[int, float]] = {}
+        self.name_cands: dict[str, dict[str, tuple[float, bool]]] = {}
         #: answers about one word, keyed by the word (known?) or a tag character and the
         #: word: its class, its judged form, its error-rate weight, its language, its shape
         self.known_memo: dict = {}
 
+    def remember(self, key: object, value: object) -> None:
+        """Keep an answer about one word in :attr:`known_memo`, which is let go whole when it
+        grows past its bound (the answers are computed again when asked)."""
+        memo = self.known_memo
+        if len(memo) > 300_000:
+            memo.clear()
+        memo[key] = value
+
     def known(self, w: str) -> bool:
-        k = self.known_memo.get(w)
-        if k is None:
-            k = self.known_memo[w] = w in self.counts or w in self.user or w in self.extra
-            if len(self.known_memo) > 300_000:
-                self.known_memo.clear()
-        return k
+        # (three set lookups: no dearer than a memo's one, and nothing to store)
+        return w in self.counts or w in self.user or w in self.extra
 
     def lex_count(self, w: str) -> int:
         c = self.counts.get(w, 0)
@@ -377,8 +440,17 @@ class Lang:
 
     def lex_prior(self, w: str) -> float:
         """log10 of the word's probability in the lexicon alone."""
+        return (self.lex_priors.get(w) or self.lex_entry(w))[1]
+
+    def lex_entry(self, w: str) -> tuple[int, float]:
+        """The word's :meth:`lex_count` and :meth:`lex_prior` (memoised: a prior is asked for
+        every candidate of every word judged)."""
         c = self.lex_count(w)
-        return math.log10(c / self.total) if c else -12.0
+        got = (c, math.log10(c / self.total) if c else -12.0)
+        if len(self.lex_priors) > 200_000:
+            self.lex_priors.clear()
+        self.lex_priors[w] = got
+        return got
 
     def lex_word(self, w: str) -> bool:
         """A word of the lexicon or the user's lists a misreading may be corrected to."""
@@ -393,35 +465,51 @@ class Lang:
         k = (a, b)
         r = self.pairs.get(k)
         if r is None:
-            ca = self.lex_count(a)
-            if ca <= 0:
-                r = (None, None)
+            left = self.lefts.get(a) or self._left(a)
+            if left is _NOT_LEFT:
+                r = _NOT_LEFT  # (None, None)
             else:
-                big = self.big
-                ua = max(_SCALE * ca, float(big.left_totals.get(a, 0)))
-                n = self.bigram(a, b)
-                r = (math.log10(min(1.0, n / ua)), None) if n else (None, math.log10(0.5 * big.floor / ua))
+                ua, unseen = left
+                n = self.big.get(a, b)
+                r = (math.log10(min(1.0, n / ua)), None) if n else unseen  # (most pairs are unseen)
             if len(self.pairs) > 200_000:
                 self.pairs.clear()
             self.pairs[k] = r
         return r
 
-    def bigram(self, a: str, b: str) -> int:
-        k = (a, b)
-        n = self.bigrams.get(k)
-        if n is None:
-            n = self.bigrams[k] = self.big.get(a, b)
-            if len(self.bigrams) > 200_000:
-                self.bigrams.clear()
-        return n
+    def _left(self, a: str) -> tuple:
+        """What :meth:`pair` needs of its first word, the same for every second word: the
+        bigram total it divides by and the answer of an unseen pair (memoised)."""
+        ca = self.lex_count(a)
+        if ca <= 0:
+            got: tuple = _NOT_LEFT
+        else:
+            big = self.big
+            ua = max(_SCALE * ca, float(big.left_totals.get(a, 0)))
+            got = (ua, (None, math.log10(0.5 * big.floor / ua)))
+        if len(self.lefts) > 100_000:
+            self.lefts.clear()
+        self.lefts[a] = got
+        return got
 
 
+#: :meth:`Lang._left` of a word the lexicon lacks (no evidence for any pair it begins)
+_NOT_LEFT = (None, None)
 _LANGS: dict[tuple, Lang] = {}
 
 
 def _lang(ctx: Context) -> Lang:
-    from ..spelling_data import load_extra_words, load_misreads
+    # the rules of one document share one answer: the word lists are looked for (their
+    # files listed and stat'ed, to see a changed one) once a document, not once a rule
+    got = ctx.doc.state.get("spelling.lang")
+    if got is not None and got[0] is ctx.config and got[1] is ctx.settings:
+        return got[2]  # type: ignore[no-any-return]
+    lang = _lang_of(ctx)
+    ctx.doc.state["spelling.lang"] = (ctx.config, ctx.settings, lang)
+    return lang
 
+
+def _lang_of(ctx: Context) -> Lang:
     lex = ctx.lexicon
     extra = load_extra_words(ctx.config.dictionaries)
     misreads = load_misreads(ctx.config.dictionaries)
@@ -522,7 +610,8 @@ class _DocIndex:
 
 def _bad_words(lang: Lang, counts: "Counter[str]") -> int:
     """Unknown words, and damaged ones twice, as the error rate counts them."""
-    return sum(_bad_class(lang, w) * c for w, c in counts.items())
+    # a word of the lexicon is never bad: only the others are looked at (found in C)
+    return sum(_bad_class(lang, w) * counts[w] for w in set(counts).difference(lang.counts))
 
 
 def _bad_class(lang: Lang, w: str) -> int:
@@ -532,7 +621,7 @@ def _bad_class(lang: Lang, w: str) -> int:
         k = 0
         if not (w in lang.counts or w in lang.user or len(w) < 2):
             k = 2 * _looks_damaged(w) if _DIGIT.search(w) else 1
-        memo["\2" + w] = k
+        lang.remember("\2" + w, k)
     return k  # type: ignore[return-value]
 
 
@@ -589,8 +678,8 @@ class View:
         self.changed = array("q")
         self.moved: set[str] = set()
         self.nq_moved = prev is not None and prev.nq != self.nq
-        #: foreign_near answers by word: 0 not asked yet, 1 no, 2 yes (a byte a word)
-        self._foreign = bytearray(len(lows))
+        #: where the signs of another language are (see :meth:`foreign_near`), found at first use
+        self._signs: array | None = None
         #: misread-looking words, weighted as the error rate counts them
         self.bad = prev.bad if prev is not None else _bad_words(self.lang, counts)
 
@@ -675,17 +764,17 @@ class View:
         mixed in (its vocabulary outvotes the general lexicon). A common word's is the
         lexicon's alone: its count in one document says little more, and fixes move it."""
         lang = self.lang
-        c = lang.lex_count(w)
+        c, lex_prior = lang.lex_priors.get(w) or lang.lex_entry(w)
         if c >= _COMMON:
-            return math.log10(c / lang.total)
-        p = c / lang.total
+            return lex_prior
         q = _bucket(self.counts.get(w, 0))
         if self.reads is not None:
             self.reads += (_BUCKET, w, None, q)
             if q:
                 self.reads += (_SIZE, "\0nq", None, self.nq)
-        if q:
-            p = 0.9 * p + 0.1 * q / self.nq
+        if not q:
+            return lex_prior  # (the same sum: the lexicon's alone)
+        p = 0.9 * (c / lang.total) + 0.1 * q / self.nq
         return math.log10(p) if p > 0 else -12.0
 
     # -- words and their places ------------------------------------------------------------
@@ -693,44 +782,51 @@ class View:
         """Words i and j (= i + 1) are neighbours for bigram context: only spaces between."""
         if i < 0 or j >= len(self.lows):
             return False
-        gap = self.text[self.ends[i] : self.starts[j]]
-        return (gap == "" or gap.isspace()) and "\n\n" not in gap and "\f" not in gap
+        return _joins(self.text[self.ends[i] : self.starts[j]])
 
     def tok(self, i: int) -> Tok:
         s, e = self.starts[i], self.ends[i]
         text, lows = self.text, self.lows
-        left = lows[i - 1] if self.joined(i - 1, i) else None
-        right = lows[i + 1] if self.joined(i, i + 1) else None
         if i == 0:
-            sstart = True
+            left, sstart, prev = None, True, None
         else:
-            sstart = _starts_sentence(text[self.ends[i - 1] : s], lows[i - 1])
-        return Tok(s, e, text[s:e], lows[i], left, right, sstart, lows[i - 1] if i else None)
+            prev = lows[i - 1]
+            gap = text[self.ends[i - 1] : s]  # (read once: it tells both)
+            left = prev if _joins(gap) else None
+            sstart = _starts_sentence(gap, prev)
+        right = lows[i + 1] if i + 1 < len(lows) and _joins(text[e : self.starts[i + 1]]) else None
+        return Tok(s, e, text[s:e], lows[i], left, right, sstart, prev)
 
     def foreign_near(self, i: int, reach: int = _FOREIGN_REACH) -> bool:
         """Word i, or a word within ``reach`` words of it, is of another language."""
-        r0 = self._foreign[i]
-        if r0 and reach == _FOREIGN_REACH:
-            return r0 == 2
         lows = self.lows
-        memo = self.lang.known_memo
-        n = weak = 0
-        r = lows[i] in _FOREIGN  # the word itself
-        for w in lows[max(0, i - reach) : i] + lows[i + 1 : i + reach + 1]:
-            if r:
-                break
-            k = memo.get("\3" + w)
-            if k is None:
-                k = memo["\3" + w] = 1 if w in _FOREIGN or _ACCENTED.search(w) else 0
-            n += k
-            weak += w in _FOREIGN_WEAK
+        if lows[i] in _FOREIGN:  # the word itself
+            return True
         # one other language's function word alone is mostly debris of a noisy page ("lo",
         # "und") or a Latin tag ("et al."): two such signs (or accented words) it takes, or
         # one and a small word English borrows ("de ... et", where the engine dropped accents)
-        r = r or n >= 2 or (n == 1 and weak >= 1)
-        if reach == _FOREIGN_REACH:
-            self._foreign[i] = 2 if r else 1
-        return r
+        signs = self.sign_positions()
+        a, b = bisect_left(signs, i - reach), bisect_right(signs, i + reach)
+        n = b - a - (a < b and i in signs[a:b])  # the word itself is not its own neighbour
+        if n != 1:
+            return n >= 2  # (most pages have no sign at all: no word is read one by one)
+        weak = sum(w in _FOREIGN_WEAK for w in lows[max(0, i - reach) : i] + lows[i + 1 : i + reach + 1])
+        return weak >= 1
+
+    def sign_positions(self) -> array:
+        """The sorted places of the words that are signs of another language: its function
+        words and accented words. The distinct words are sifted in C (a set intersection;
+        only a word with a letter beyond ASCII can have an accent), so a page without a sign,
+        most, costs no loop over its words."""
+        if self._signs is None:
+            counts, lows = self.counts, self.lows
+            signs = _FOREIGN.intersection(counts)
+            accented = [w for w in filterfalse(str.isascii, counts) if _ACCENTED.search(w)]
+            if accented:
+                signs = signs.union(accented)
+            tc = _pos_type(len(lows))
+            self._signs = array(tc, compress(range(len(lows)), map(signs.__contains__, lows)) if signs else ())
+        return self._signs
 
     def in_skip(self, s: int, e: int) -> bool:
         return _overlaps(self.skip, s, e)
@@ -752,8 +848,8 @@ class View:
         lo = starts[i - 1] if i else si
         hi = ends[j + 1] if j < last else ej
         # the chunk with the white space that ends it on either side (or the 80-character cut)
-        m = _TO_LAST_SPACE.match(text, max(0, si - 80), si)
-        a = min(lo, m.end() - 1 if m else max(0, si - 80))
+        p = _after_last_space(text, si)
+        a = min(lo, max(0, si - 80) if p is None else p - 1)
         b = min(len(text), max(hi, _NON_SPACE_RUN.match(text, ej).end() + 1, ej + _SIC_REACH))
         # the text itself, not the whole version's: a kept window must not keep a version
         return (text[a:b], si - a, j - i, i > 0, j < last, self.in_skip(si, ej),
@@ -853,7 +949,7 @@ class View:
         self.ends = None  # type: ignore[assignment]
         new_lows = _spliced(self.lows, redone, 4, None, n)
         self.lows = lows = None  # type: ignore[assignment]
-        self._foreign = None  # type: ignore[assignment]
+        self._signs = None
         counts = self.counts  # the counts pass to the next version, moved by the changes
         self.counts = None  # type: ignore[assignment]
         moved = {w for w, d in delta.items() if d}
@@ -1030,9 +1126,7 @@ def _shape(lang: Lang, w: str, low: str) -> _Shape:
         w[0] == "I" and len(w) > 2 and w[1:].lower() in lang.counts,
         bool(letters) and letters[0].isupper() and not damaged,
     )
-    if len(lang.known_memo) > 300_000:
-        lang.known_memo.clear()
-    lang.known_memo[key] = sh  # type: ignore[index]
+    lang.remember(key, sh)
     return sh
 
 
@@ -1103,8 +1197,6 @@ def restore_case(token: str, word: str) -> str:
 # -- the channel: confusion-weighted edit distance ----------------------------------------------
 @lru_cache(maxsize=1)
 def _table() -> dict[tuple[str, str], float]:
-    from ..spelling_data import confusion_table
-
     return confusion_table()
 
 
@@ -1116,8 +1208,6 @@ def _block_cost(src: str, dst: str) -> tuple[float, bool]:
     c = table.get((src, dst))
     if c is not None:
         return c, True
-    from ..spelling_data import STRAY
-
     if not dst and src and all(ch in STRAY for ch in src):
         return 0.3 * len(src), True
     ls, ld = len(src), len(dst)
@@ -1154,13 +1244,12 @@ def weighted_distance(seen: str, meant: str) -> tuple[float, bool]:
 @lru_cache(maxsize=32768)
 def _weighted(seen: str, meant: str) -> tuple[float, bool, tuple[tuple[str, str], ...]]:
     """The weighted distance, whether it is OCR confusions only, and the confusions used."""
-    from rapidfuzz.distance import Levenshtein
-
     used: list[tuple[str, str]] = []
     cost = 0.0
     conf_only = True
+    # the differences as blocks: the runs of edits between two stretches the strings share
     blocks: list[list[int]] = []
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(seen, meant):
+    for tag, i1, i2, j1, j2 in _opcodes(seen, meant).as_list():
         if tag == "equal":
             continue
         if blocks and blocks[-1][1] == i1 and blocks[-1][3] == j1:
@@ -1168,24 +1257,51 @@ def _weighted(seen: str, meant: str) -> tuple[float, bool, tuple[tuple[str, str]
         else:
             blocks.append([i1, i2, j1, j2])
     ls, lm = len(seen), len(meant)
-    get = _table().get
+    widenings = _widenings()
     for i1, i2, j1, j2 in blocks:
         src, dst = seen[i1:i2], meant[j1:j2]
         c, known = _block_cost(src, dst)
         pair = (src, dst)
         # widened by a shared letter each side the block may be a confusion of the table:
         # "tl"+"ie" -> "th"+"e" is li -> h
-        for a, b in ((1, 0), (0, 1), (1, 1)):
-            if (i1 >= a and j1 >= a and i2 + b <= ls and j2 + b <= lm and seen[i1 - a : i1] == meant[j1 - a : j1]
-                    and seen[i2 : i2 + b] == meant[j2 : j2 + b]):
-                ws, wd = seen[i1 - a : i2 + b], meant[j1 - a : j2 + b]
-                c2 = get((ws, wd))
-                if c2 is not None and c2 < c:
-                    c, known, pair = c2, True, (ws, wd)
+        for a, b, ws, wd, c2 in widenings.get(pair, ()):
+            if (i1 >= a and j1 >= a and i2 + b <= ls and j2 + b <= lm and c2 < c
+                    and seen[i1 - a : i2 + b] == ws and meant[j1 - a : j2 + b] == wd):
+                c, known, pair = c2, True, (ws, wd)
         cost += c
         conf_only = conf_only and known
         used.append(pair)
     return round(cost, 4), conf_only, tuple(used)
+
+
+def _opcodes(seen: str, meant: str):  # type: ignore[no-untyped-def]
+    """rapidfuzz's Levenshtein opcodes (imported on first use, then called directly: this
+    name is rebound to it)."""
+    from rapidfuzz.distance import Levenshtein
+
+    global _opcodes
+    _opcodes = Levenshtein.opcodes
+    return Levenshtein.opcodes(seen, meant)
+
+
+#: the sides a block is widened by, in the order they are tried: a letter before, one
+#: after, one each side
+_WIDEN_SIDES = ((1, 0), (0, 1), (1, 1))
+
+
+@lru_cache(maxsize=1)
+def _widenings() -> dict[tuple[str, str], tuple[tuple[int, int, str, str, float], ...]]:
+    """The table's confusions whose two sides share a first or last letter ("rn" -> "rm"),
+    by the block left inside them ("n" -> "m"): (letters before, letters after, the
+    confusion, its cost), in the order :func:`_weighted` tries them. A block with no entry
+    here (nearly all) is never widened into a confusion, and is not tried."""
+    out: dict[tuple[str, str], list[tuple[int, int, str, str, float]]] = {}
+    for a, b in _WIDEN_SIDES:
+        for (ws, wd), c in _table().items():
+            if len(ws) >= a + b and len(wd) >= a + b and ws[:a] == wd[:a] and ws[len(ws) - b:] == wd[len(wd) - b:]:
+                inner = (ws[a : len(ws) - b], wd[a : len(wd) - b])
+                out.setdefault(inner, []).append((a, b, ws, wd, c))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=1)
@@ -1207,9 +1323,8 @@ def confusion_variants(word: str, max_cost: float = 1.0, depth: int = 1) -> dict
     >>> confusion_variants("tl1e", 1.2, 2)["the"]
     0.55
     """
-    from ..spelling_data import STRAY
-
     by_seen, lens = _by_seen()
+    get = by_seen.get
     found: dict[str, float] = {word: 0.0}
     frontier = [(word, 0.0, False)]
     for step in range(depth):
@@ -1219,24 +1334,31 @@ def confusion_variants(word: str, max_cost: float = 1.0, depth: int = 1) -> dict
             only_odd = step > 0 and not mended
             n = len(w)
             for i in range(n):
+                head = w[:i]
                 for L in lens:
+                    if i + L > n:
+                        continue
                     seg = w[i : i + L]
-                    if len(seg) < L:
+                    entries = get(seg)
+                    if entries is None:
                         continue
-                    odd = not seg.isalpha()
-                    if only_odd and not odd:
-                        continue
-                    for meant, c in by_seen.get(seg, ()):
+                    odd = False
+                    if only_odd or not last:  # (only a step with another after it asks)
+                        odd = not seg.isalpha()
+                        if only_odd and not odd:
+                            continue
+                    tail = w[i + L :]
+                    for meant, c in entries:
                         c1 = c0 + c
                         if c1 > max_cost:
                             continue
-                        v = w[:i] + meant + w[i + L :]
+                        v = head + meant + tail
                         if c1 < found.get(v, 99):
                             found[v] = c1
                             if not last:
                                 nxt.append((v, c1, mended or odd))
                 if w[i] in STRAY and 0 < i < n - 1:
-                    v = w[:i] + w[i + 1 :]
+                    v = head + w[i + 1 :]
                     c1 = c0 + 0.3
                     if c1 <= max_cost and c1 < found.get(v, 99):
                         found[v] = c1
@@ -1257,7 +1379,12 @@ _LOG_UNSEEN = math.log10(_UNSEEN)
 
 def p_next(V: View, a: str, b: str, pb: float) -> float:
     """log10 P(b | a) from symspellpy's bigram counts; ``pb`` is log10 P(b)."""
-    seen, floor = V.lang.pair(a, b)
+    return _given(V.lang.pair(a, b), pb)
+
+
+def _given(pair: tuple[float | None, float | None], pb: float) -> float:
+    """log10 P(b | a) from :meth:`Lang.pair`'s answer for (a, b); ``pb`` is log10 P(b)."""
+    seen, floor = pair
     if seen is not None:
         return seen
     if floor is None:  # the word before is not in the lexicon: no evidence either way
@@ -1269,6 +1396,8 @@ def context(V: View, words: tuple[str, ...], left: str | None, right: str | None
             pr: float | None = None) -> float:
     """log10 P(words | word before) P(word after | words), relative to P(word after)
     (``pr``: log10 P(word after), when the caller has it)."""
+    if len(words) == 1:
+        return context1(V, words[0], left, right, priors[0], pr)
     s = p_next(V, left, words[0], priors[0]) if left is not None else priors[0]
     for a, b, pb in zip(words, words[1:], priors[1:]):
         s += p_next(V, a, b, pb)
@@ -1276,6 +1405,23 @@ def context(V: View, words: tuple[str, ...], left: str | None, right: str | None
         if pr is None:
             pr = V.prior(right)
         s += p_next(V, words[-1], right, pr) - pr
+    return s
+
+
+def context1(V: View, word: str, left: str | None, right: str | None, prior: float, pr: float | None = None) -> float:
+    """:func:`context` of one word (``prior``: its log10 P), the case nearly every call is:
+    the same sums in the same order, without the tuples, and the memoised pairs read
+    directly (each word of a page is scored against every candidate's neighbours)."""
+    lang = V.lang
+    pairs = lang.pairs
+    if left is None:
+        s = prior
+    else:
+        s = _given(pairs.get((left, word)) or lang.pair(left, word), prior)
+    if right is not None:
+        if pr is None:
+            pr = V.prior(right)
+        s += _given(pairs.get((word, right)) or lang.pair(word, right), pr) - pr
     return s
 
 
@@ -1325,7 +1471,7 @@ def _derivation_parts(lang: Lang, w: str) -> tuple[bool, tuple[str, ...]]:
     known = lang.counts
     lexical = False
     stems = []
-    for suf in _SUFFIXES:
+    for suf in _SUFFIXES_BY_LAST.get(w[-1:], ()):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             stem = w[: -len(suf)]
             if (stem in known or stem + "e" in known or (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in known)
@@ -1335,7 +1481,7 @@ def _derivation_parts(lang: Lang, w: str) -> tuple[bool, tuple[str, ...]]:
             if len(stem) >= 4:
                 stems.append(stem)
     if not lexical:
-        for pre in _PREFIXES:
+        for pre in _PREFIXES_BY_FIRST.get(w[:1], ()):
             if w.startswith(pre) and len(w) - len(pre) >= 4 and w[len(pre):] in known:
                 lexical = True
                 break
@@ -1347,7 +1493,7 @@ def _derivation_parts(lang: Lang, w: str) -> tuple[bool, tuple[str, ...]]:
                 lexical = True
                 break
     r = (lexical, () if lexical else tuple(stems))
-    lang.known_memo[key] = r  # type: ignore[index]
+    lang.remember(key, r)
     return r
 
 
@@ -1365,7 +1511,7 @@ def _compound(w: str, lang: Lang) -> bool:
             w[:i] not in fw and w[i:] not in fw and known.get(w[:i], 0) >= 300_000 and known.get(w[i:], 0) >= 300_000
             for i in range(3, len(w) - 2)
         )
-        lang.known_memo[key] = r  # type: ignore[index]
+        lang.remember(key, r)
     return r  # type: ignore[no-any-return]
 
 
@@ -1374,24 +1520,28 @@ def _lex_candidates(lang: Lang, key: str) -> dict[str, tuple[float, bool]]:
     out = lang.lex_cands.get(key)
     if out is not None:
         return out
-    from ..spelling_data import lookup
-
     out = {}
-    damaged = _looks_damaged(key) or "\\" in key or _DIGIT.search(key) is not None
-    counts, user = lang.counts, lang.user
-    for v, c in confusion_variants(key, 1.2, 2 if damaged else 1).items():
-        if (v in counts or v in user) and (len(v) > 1 or v in _ONE_LETTER):  # lang.lex_word, inlined
-            out[v] = (c, True)
+    variants = confusion_variants(key, 1.2, 2 if _damaged_key(key) else 1)
+    # the variants the lexicon knows, found by a set intersection in C: a damaged key has
+    # hundreds of variants and few of them are words (the order of ``out`` never matters:
+    # hypotheses are ranked by score and words)
+    known = variants.keys() & lang.counts.keys()
+    if lang.user:
+        known |= lang.user.intersection(variants)
+    for v in known:
+        if len(v) > 1 or v in _ONE_LETTER:  # lang.lex_word, inlined
+            out[v] = (variants[v], True)
     if key[0].isdigit() and not _ZERO_WORD.match(key):
         # a digit glued before a word is mostly a footnote mark: read the digits as letters
         # ("81ve" -> "give"), never drop them
         out = {v: c for v, c in out.items() if len(v) == len(key)}
     elif len(key) >= 3:
         idx = lang.index
-        found = [w for w, _ in lookup(idx, key, 1)]
+        probed: dict = {}  # the first lookup's probes, which a second one reuses
+        found = [w for w, _ in lookup(idx, key, 1, probed=probed)]
         best = min((c for c, _ in out.values()), default=9.0)
         if len(key) >= 6 and best > 1.0 and not any(weighted_distance(key, f)[0] <= 1.0 for f in found):
-            found = [w for w, _ in lookup(idx, key, 2)]  # slower: only when nothing is one edit away
+            found = [w for w, _ in lookup(idx, key, 2, probed=probed)]  # only when nothing is one edit away
         if len(key) >= 4 and lang.user_extra:
             found += _near(key, lang.user_extra, 1 if len(key) <= 5 else 2)
         max_cost = lang.settings.max_cost
@@ -1602,7 +1752,7 @@ def keep_score(V: View, t: Tok, damaged: bool, pr: float | None = None) -> float
             p += 1.5  # unknown capitalised words are mostly names ("Ihave" is not one)
     if V.at_least(key, 2):
         p += 1.0
-    return context(V, (key,), t.left, t.right, (p,), pr)
+    return context1(V, key, t.left, t.right, p, pr)
 
 
 _RANK = {"safe": 3, "unsafe": 2, "suggest": 1}
@@ -1648,8 +1798,17 @@ def _name_candidates(lang: Lang, key: str) -> dict[str, tuple[float, bool]]:
     >>> _name_candidates(_demo_state().lang, "inspeotor")
     {'inspector': (0.5, True)}
     """
-    return {v: (c, True) for v, c in confusion_variants(key, _NAME_COST, 1).items()
-            if lang.lex_word(v) and lang.lex_count(v) >= _NAME_COUNT}
+    out = lang.name_cands.get(key)
+    if out is None:
+        variants = confusion_variants(key, _NAME_COST, 1)
+        known = variants.keys() & lang.counts.keys()  # (the few known ones picked out in C)
+        if lang.user:
+            known |= lang.user.intersection(variants)
+        out = {v: (variants[v], True) for v in known if lang.lex_word(v) and lang.lex_count(v) >= _NAME_COUNT}
+        if len(lang.name_cands) > 50_000:
+            lang.name_cands.clear()
+        lang.name_cands[key] = out
+    return out
 
 
 def _noisy_repeat(V: View, cost: float, c: str) -> bool:
@@ -1690,6 +1849,7 @@ def _decide_unknown(V: View, t: Tok, habits: bool, name: bool = False) -> Decisi
     base = P.log_err
     w = s.channel_weight
     pr = V.prior(t.right) if t.right is not None else None
+    left, right, prior = t.left, t.right, V.prior
     for c, (cost, conf_only) in cands.items():
         if name and not (conf_only and cost <= _NAME_COST and lang.lex_count(c) >= _NAME_COUNT):
             continue
@@ -1705,7 +1865,7 @@ def _decide_unknown(V: View, t: Tok, habits: bool, name: bool = False) -> Decisi
             continue  # a capitalised word (a name, perhaps) becomes only a common word
         if cap_first and c == key[1:]:
             cost += 0.5  # an engine hardly ever invents a capital letter ("Ihave" is not "have")
-        sc = base - w * cost + context(V, (c,), t.left, t.right, (V.prior(c),), pr)
+        sc = base - w * cost + context1(V, c, left, right, prior(c), pr)
         hyps.append((sc, (c,), cost, "confusion" if conf_only else "nonword"))
     for words, cost in split_cands:
         prs = tuple(V.prior(x) for x in words)
@@ -1769,7 +1929,7 @@ def _judged_as(lang: Lang, low: str) -> str | None:
             r = None if lang.known(stem) or _variant_known(lang, stem) else stem
         else:
             r = None if _variant_known(lang, low) else low
-        lang.known_memo[k] = r  # type: ignore[assignment]
+        lang.remember(k, r)
     return r  # type: ignore[return-value]
 
 
@@ -1865,8 +2025,6 @@ def _rivals_of(counts: dict[str, int], low: str) -> tuple[tuple[str, float], ...
 def _rivals_table(lang: Lang) -> dict[str, tuple[tuple[str, float], ...]]:
     """Every lexicon word's rivals, computed once for the lexicon and the confusion table
     and kept in the cache folder (a few seconds to build, milliseconds to read)."""
-    from ..spelling_data import CONFUSIONS, STRAY, cached_table
-
     counts = lang.counts
 
     def build() -> bytes:
@@ -1893,11 +2051,16 @@ def real_word_rivals(lang: Lang, low: str) -> tuple[tuple[str, float], ...]:
     >>> dict(real_word_rivals(_demo_state().lang, "tho"))["the"]
     0.4
     """
+    if low in lang.counts:
+        return _rival_table(lang).get(low, ())
+    return _rivals_of(lang.counts, low)
+
+
+def _rival_table(lang: Lang) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Every lexicon word's rivals (only the words that have some), read at first use."""
     if lang.rivals is None:
         lang.rivals = _rivals_table(lang)
-    if low in lang.counts:
-        return lang.rivals.get(low, ())
-    return _rivals_of(lang.counts, low)
+    return lang.rivals
 
 
 def _confusable(lang: Lang, w: str) -> bool:
@@ -1927,7 +2090,7 @@ def decide_real_word(V: View, i: int) -> Decision | None:
     # ("tho" for "the" all through a page) must not vote for itself
     lex_prior = lang.lex_prior
     pr = V.prior(t.right) if t.right is not None else None
-    keep = context(V, (low,), t.left, t.right, (lex_prior(low),), pr)
+    keep = context1(V, low, t.left, t.right, lex_prior(low), pr)
     best = None
     learned = P.learned
     for c, cost in rivals:
@@ -1935,7 +2098,7 @@ def decide_real_word(V: View, i: int) -> Decision | None:
         # and the word itself, read surely as this rival elsewhere on the page
         same = P.word_habits.get((low, c), 0)
         sc = (P.log_err - s.channel_weight * cost + min(2.0, math.log10(1 + habit)) + min(1.5, math.log10(1 + same))
-              + context(V, (c,), t.left, t.right, (lex_prior(c),), pr))
+              + context1(V, c, t.left, t.right, lex_prior(c), pr))
         if best is None or sc > best[0]:
             best = (sc, c, cost)
     if best is None:
@@ -1989,7 +2152,7 @@ def decide_split(V: View, i: int) -> Decision | None:
     pb = V.prior(b) if kb else _unknown_prior(lang, b)
     keep = context(V, (a, b), ta.left, tb.right, (pa, pb))
     pj = V.prior(joined)
-    fix = P.log_err - s.channel_weight * 0.3 + context(V, (joined,), ta.left, tb.right, (pj,))
+    fix = P.log_err - s.channel_weight * 0.3 + context1(V, joined, ta.left, tb.right, pj)
     margin = fix - keep
     if margin < s.safe_margin:
         return None
@@ -2023,6 +2186,8 @@ def decide_misread(V: View, i: int) -> Decision | None:
 #: a lower-case word with one capital inside whose two forms differ only in size (c, o, s, v,
 #: w, x, z), after two small letters: "waS", "seCure"; earlier ones ("eBay", "iPod") are names
 _CASE_SLIP = re.compile(r"(?<![^\W\d_])[a-z]{2,}[COSVWXZ][a-z]*(?![^\W\d_])")
+#: the two letters every case slip holds
+_SLIP_SEAM = re.compile(r"[a-z][COSVWXZ]")
 #: how common the word in small letters must be (symspellpy counts): "upstairs" is 2.6 million
 _CASE_SLIP_COUNT = 1_000_000
 
@@ -2032,10 +2197,19 @@ def _case_slips(text: str, starts: array, ends: array, lo: int, end: int) -> lis
     if lo >= end:
         return []
     out = []
-    for mt in _CASE_SLIP.finditer(text, starts[lo], ends[end - 1]):
-        i = bisect_left(starts, mt.start(), lo, end)
-        if i < end and starts[i] == mt.start() and ends[i] == mt.end():
-            out.append(i)
+    b = ends[end - 1]
+    last = -1
+    # a slip is a whole word, letters only, holding a small letter and then one of those
+    # capitals: only the words that hold that pair (few) are tried, not every place of the
+    # text (a match that is a whole word begins where the word does, and the search ends
+    # where the original search did, so the words found are the same)
+    for mt in _SLIP_SEAM.finditer(text, starts[lo], b):
+        i = bisect_right(starts, mt.start(), lo, end) - 1
+        if i != last:
+            last = i
+            m = _CASE_SLIP.match(text, starts[i], b)
+            if m is not None and m.end() == ends[i]:
+                out.append(i)
     return out
 
 
@@ -2109,6 +2283,22 @@ def ocr_confidence_spans(V: View, ctx: Context) -> tuple[list[tuple[int, int]], 
     return low, high
 
 
+def _hot_classes(lang: Lang, words: "list[str]") -> dict[str, int]:
+    """The classes (:func:`_lang_class`) of the distinct ``words`` that have one. Only a word
+    the lexicon lacks, one with rivals or a listed misread can have one: those are picked out
+    by set operations in C, and only they are looked at one by one."""
+    distinct = set(words)
+    maybe = distinct.difference(lang.counts)
+    maybe.update(_rival_table(lang).keys() & distinct)
+    maybe.update(lang.misread_lows.intersection(distinct))
+    out = {}
+    for w in maybe:
+        c = _lang_class(lang, w)
+        if c:
+            out[w] = c
+    return out
+
+
 def _lang_class(lang: Lang, w: str) -> int:
     """1: an unknown word; 2: a known word a common word may have been misread as; 4: in the
     known-misreads list (bits, memoised per language)."""
@@ -2121,7 +2311,7 @@ def _lang_class(lang: Lang, w: str) -> int:
             c |= 2
         if w in lang.misread_lows:
             c |= 4
-        lang.known_memo["\0" + w] = c
+        lang.remember("\0" + w, c)
     return c  # type: ignore[return-value]
 
 
@@ -2248,16 +2438,16 @@ def _judge(V: View, tag: int, i: int, old: Judged | None) -> Judged:
 
 def _split_static(V: View, i: int) -> str | None:
     """The cheap tests of :func:`decide_split` that no count moves: the joined word, or None."""
-    lang = V.lang
     a, b = V.lows[i], V.lows[i + 1]
-    if lang.known(a) and lang.known(b):
+    # (the cheapest tests first: most pairs beside an unknown word fail on a short piece)
+    if len(a) < 2 or len(b) < 2 or not (a.isalpha() and b.isalpha()):
         return None
-    joined = a + b
-    if not joined.isalpha() or min(len(a), len(b)) < 2:
+    known = V.lang.known
+    if known(a) and known(b):
         return None
     if _SPLIT_GAP.fullmatch(V.text, V.ends[i], V.starts[i + 1]) is None:
         return None
-    return joined
+    return a + b
 
 
 def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
@@ -2272,11 +2462,7 @@ def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
     tc = _pos_type(n)
     m, u, r, pairs, pending = array(tc), array(tc), array(tc), array(tc), array(tc)
     part = lows if lo == 0 and end == n else lows[lo:end]  # (the whole list is not copied)
-    cls = {}
-    for w in set(part):
-        c = _lang_class(lang, w)
-        if c:
-            cls[w] = c
+    cls = _hot_classes(lang, part)
     # a letter in the wrong case hides in a known word: found by a scan of the text
     slips = _case_slips(text, starts, ends, lo, min(hi, n)) if "confusion" in kinds else ()
     if not cls:
@@ -2284,12 +2470,10 @@ def _hot(V: View, lo: int, hi: int) -> tuple[array, array, array, array, array]:
     s = array(tc)
     unknown_kinds = bool(kinds & {"confusion", "merged", "nonword"})
     split_kind = "split" in kinds
-    get = cls.get
-    for k, w in enumerate(part):
-        c = get(w)
-        if not c:
-            continue
-        i = lo + k
+    # only the words with a class are visited (picked out in C: most words of a page have none)
+    for i in compress(range(lo, end), map(cls.__contains__, part)):
+        w = lows[i]
+        c = cls[w]
         inside = i < hi
         if c & 4 and inside and "misread" in kinds:
             m.append(i)
@@ -2703,7 +2887,7 @@ _LONG_DOCUMENT = 2_000_000
 def _let_go_word_caches() -> None:
     """Empty the memos of answers about single words (OCR variants, weighted distances):
     pure functions, computed again when asked."""
-    for memo in (confusion_variants, _weighted, _block_cost, _doc_variants):
+    for memo in (confusion_variants, _weighted, _block_cost, _doc_variants, _looks_damaged, _codey):
         memo.cache_clear()
 
 
