@@ -632,7 +632,7 @@ def test_code_lines_are_never_taken_for_headings_or_page_numbers() -> None:
     assert not [b for b in r.blocks if b["kind"] in ("heading", "page_number", "header")]
 
 
-# -- known failures outside the stages this file tests -----------------------------------------
+# -- the spelling stage keeps out of code and formulae too -----------------------------------------
 SPELLING_CASES = [
     Case("backslash_commands_in_formulae", f"The rule is\n\n{DISPLAY}\n\nand \\(r \\approx 14.3\\) miles.\n",
          verbatim=(DISPLAY, "\\(r \\approx 14.3\\)")),
@@ -640,11 +640,12 @@ SPELLING_CASES = [
          verbatim=("```\n# recieve teh log\nn = len(log)\n```",)),
     Case("ligature_in_code", "It read:\n\n```\n# the oﬃce log\nn = len(log)\n```\n\nThat was all.\n",
          verbatim=("```\n# the oﬃce log\nn = len(log)\n```",)),
+    Case("inline_code_urls_and_identifiers",
+         "Set `tbe_value` at https://exarnple.org/tbe-page, then call `toString()`.\n",
+         verbatim=("`tbe_value`", "https://exarnple.org/tbe-page", "`toString()`")),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="the spelling stage corrects words inside code and formulae ('\\approx' -> "
-                                       "'approx', 'teh' -> 'ten'): it skips only fragment, table and furniture regions")
 @pytest.mark.parametrize("case", SPELLING_CASES, ids=[c.name for c in SPELLING_CASES])
 def test_spelling_keeps_out_of_code_and_formulae(case: Case) -> None:
     r = clean(case.text)

@@ -1049,7 +1049,7 @@ def _shift_spans(spans: list[tuple[int, int]], edits: list[tuple[int, int, str]]
 
 #: protections that hold even for the known-misreads list
 _HARD_PROTECTION = frozenset({
-    "inside a fragment, table or page furniture", "marked [sic]", "a protected word (dictionaries/)",
+    "inside a fragment, table, page furniture, code or a formula", "marked [sic]", "a protected word (dictionaries/)",
     "code, a URL or a formula", "a formula or code", "not English (accented letters)",
 })
 
@@ -1144,7 +1144,7 @@ def protection(t: Tok, text: str, lang: Lang, skipped: bool = False) -> str | No
     'Mr. Smith and Mr. Zhouu met Vlaclimir near H2S04 in the IBMM office.'
     """
     if skipped:
-        return "inside a fragment, table or page furniture"
+        return "inside a fragment, table, page furniture, code or a formula"
     if _SIC.match(text, t.end):
         return "marked [sic]"
     if t.start and text[t.start - 1] in "\\/|_":
@@ -1834,6 +1834,7 @@ def _decide_unknown(V: View, t: Tok, habits: bool, name: bool = False) -> Decisi
     m = _CASE_RUN.match(t.text)
     if m and m.group(1).lower() in _FUNCTION_WORDS and "merged" in P.kinds:
         # a small word run into a capitalised one: "ofIslam", "IfI"; the capital marks the seam
+        # (engines repeat such a merge, "ofAram" twice on a page: a repeat says nothing here)
         a, b = m.group(1), m.group(2)
         return Decision("merged", f"{a} {b}", f"'{t.text}' is '{a}' and '{b}' run together (a capital after a small "
                         "word)", 0.99, "safe", (f"{a} {b}",))
@@ -2245,12 +2246,17 @@ _MAX_ROUNDS = 12
 
 
 def _skip_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
-    """Fragments, tables and page furniture in the current text, merged and sorted."""
+    """Fragments, tables, page furniture, code and formulae in the current text (and inside
+    lines inline code, inline formulae, URLs and link targets), merged and sorted."""
+    from .layout import _literal_spans
+
     spans = []
-    for r in ctx.doc.regions_of("fragment", "table", "page_number", "header", "footer"):
+    for r in ctx.doc.regions_of("fragment", "table", "page_number", "header", "footer", "code", "math"):
         s, e = ctx.doc.current_span(r.raw)
         if e > s:
             spans.append((s, e))
+    # the same literals the markup rules keep out of, read from the text itself
+    spans.extend(_literal_spans(text, ctx, "spelling"))
     spans.sort()
     out: list[tuple[int, int]] = []
     for s, e in spans:
