@@ -1041,7 +1041,15 @@ _LITERAL = re.compile(
 )
 _LITERAL_SIGNS = ("`", "$", "\\(", "://", "](")
 #: anything that may open code or a display formula (checked once per document)
-_VERBATIM_SIGN = re.compile(r"```|~~~|\$\$|\\\[|\\begin\{|^(?: {4}|\t)[ \t]*\S", re.M)
+#: (each opens its block first on a line, as _FENCE_LINE and _MATH_LINE find them; an
+#: indented block is code only with a code sign in a line of it: an indented line without
+#: one, as plain texts indent paragraphs, asks for no search)
+_VERBATIM_SIGN = re.compile(
+    r"^[ \t]*(?:`{3,}|~{3,}|\$\$|\\\[|\\begin\{)"
+    r"|^(?: {4}|\t)[ \t]*(?:(?=\S)[^\n]*?(?:[={}<>$\\#|]|\w\()"
+    r"|(?:def|class|for|if|while|return|import|from|print|let|var|const|function)\b)",
+    re.M,
+)
 
 
 def _verbatim_runs(t: LineTable) -> list[tuple[str, int, int, dict[str, str]]]:
@@ -1304,11 +1312,12 @@ def markdown_table(text: str, ctx: Context) -> Iterator[Region]:
     >>> try_regions(markdown_table, "If | knew, | would go\\n---\\nand so on.\\n")
     []
     """
-    if "|" not in text or "---" not in text:
+    if "|" not in text or _DASHES_BAR.search(text) is None:
         return
     t = line_table(text, ctx)
-    verbatim = _verbatim_spans(text, ctx)
-    for first, last in _pipe_tables(t):
+    tables = _pipe_tables(t)
+    verbatim = _verbatim_spans(text, ctx) if tables else []
+    for first, last in tables:
         if not _touches(verbatim, t.starts[first], t.ends[last]):
             yield Region("table", t.starts[first], t.ends[last], {"markdown": "pipe"})
 
