@@ -2045,6 +2045,11 @@ _NOTE_DEFINITION = re.compile(
 _NOTE_REFERENCE = re.compile(r"\[\^(?P<label>[^\]\s]{1,24})\](?!:)|<sup>(?P<sup>\d{1,3})</sup>|\$\{\s*\}\^\{(?P<tex>\d{1,3})\}\$")
 
 
+def _may_hold_notes(text: str) -> bool:
+    """The text has a sign of Markdown-ish notes: "[^1]", "<sup>1</sup>" or "${ }^{1}$"."""
+    return "[^" in text or "<sup>" in text or "}^{" in text
+
+
 @rule("layout.footnote_definition")
 def footnote_definition(text: str, ctx: Context) -> Iterator[Edit | Region]:
     """Take Markdown footnote definitions out of the body, each a footnote of its own.
@@ -2060,7 +2065,7 @@ def footnote_definition(text: str, ctx: Context) -> Iterator[Edit | Region]:
     >>> try_rule(footnote_definition, "The list [^1] and [1]: were printed.\\n")
     'The list [^1] and [1]: were printed.\\n'
     """
-    if "[^" not in text and "<sup>" not in text and "}^{" not in text:
+    if not _may_hold_notes(text):
         return
     found = list(_NOTE_DEFINITION.finditer(text))
     if not found:
@@ -2107,7 +2112,7 @@ def footnote_reference(text: str, ctx: Context) -> Iterator[Edit | Region]:
     >>> try_rule(footnote_reference, "an area of 10 km<sup>2</sup>, see `notes[^1]`")
     'an area of 10 km<sup>2</sup>, see `notes[^1]`'
     """
-    if "[^" not in text and "<sup>" not in text and "}^{" not in text:
+    if not _may_hold_notes(text):
         return
     literal: list[tuple[int, int]] | None = None
     for m in _NOTE_REFERENCE.finditer(text):

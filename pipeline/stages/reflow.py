@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 from ..edits import Edit
 from ..rules import Context, rule
+from .layout import _ATX, _MD_IMAGE_LINE, _THEMATIC_BREAK
 
 
 @dataclass(frozen=True)
@@ -141,17 +142,17 @@ _QUOTE_START = re.compile(r"[*_\s]{0,3}(?:\u201c|\u2018|\")[^\W\d_]")
 #: comment or tag line, a link or footnote definition, an ATX heading. Such a line is a block
 #: of its own, never joined to the prose around it, and keeps its line.
 _MARKUP_LINE = re.compile(
-    r"!\[[^\]]*\]\([^)]*\)(?:\{[^}]*\})?"
-    r"|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}"
-    r"|<!--.*-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>(?:.*>)?"
-    r"|\[\^?[^\]]+\]:\s*\S.*"
-    r"|#{1,6}[ \t]+\S.*"
-    r"|\[MISSING_PAGE_[A-Z_]+(?::\d+)?\]"  # nougat: the text of a page is missing here
+    "|".join((
+        _MD_IMAGE_LINE.pattern,
+        _THEMATIC_BREAK.pattern,
+        r"<!--.*-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>(?:.*>)?",
+        r"\[\^?[^\]]+\]:\s*\S.*",
+        _ATX.pattern + ".*",
+        r"\[MISSING_PAGE_[A-Z_]+(?::\d+)?\]",  # nougat: the text of a page is missing here
+    ))
 )
 #: a Markdown block quote line
 _QUOTE_LINE = re.compile(r">(?:[ \t>]|$)")
-#: an ATX heading (a heading whatever its words)
-_ATX = re.compile(r"#{1,6}[ \t]+\S")
 
 
 #: a letter's salutation, a line of its own: "Dear Mr. Halé,", "My dear Sir,", "Gentlemen:"
