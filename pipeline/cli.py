@@ -307,7 +307,7 @@ def ocr(paths: tuple[str, ...], output: str | None, jobs: int | None, dpi: int |
     from .ocr import check_tesseract, ocr_batch
     from .ocr.images import is_image_path
     from .ocr.integration import ocr_summary
-    from .outputs import atomic_write
+    from .outputs import Pending, atomic_write
 
     out_dir = Path(output) if output else Path("cleaned")
     inputs, errors = _collect(paths, out_dir)
@@ -339,8 +339,19 @@ def ocr(paths: tuple[str, ...], output: str | None, jobs: int | None, dpi: int |
                     raise doc
                 data = {"document": src.stem, "summary": ocr_summary(doc, settings, version, timings=True),
                         "ocr": doc.to_dict()}
-                atomic_write(dest / f"{src.stem}.ocr.txt", doc.text)
-                atomic_write(dest / f"{src.stem}.ocr.json", json.dumps(data, ensure_ascii=False) + "\n")
+                # both files written (and on disk) before either is put in place: a disk that
+                # fills up on the second leaves neither, not a text without its word boxes
+                pending = Pending()
+                try:
+                    with pending.collecting(src):
+                        atomic_write(dest / f"{src.stem}.ocr.txt", doc.text)
+                        atomic_write(dest / f"{src.stem}.ocr.json", json.dumps(data, ensure_ascii=False) + "\n")
+                except BaseException:
+                    pending.discard_all()
+                    raise
+                not_in_place = pending.commit()
+                if not_in_place:
+                    raise OcrmendError(not_in_place[src])
                 n_pages += len(doc.pages)
                 done += 1
             except OcrmendError as exc:

@@ -12,6 +12,7 @@ each of their folders once: the same guarantees, a fraction of the waiting.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from contextlib import contextmanager
@@ -201,8 +202,9 @@ class Pending:
 
     def commit(self) -> dict[Hashable, str]:
         """Flush every file to disk, rename each into place, then flush each folder once; the
-        owners whose files could not all be put in place, with why (those of their files not
-        in place yet are removed: each file is whole or absent, never half-written)."""
+        owners whose files could not all be put in place, with why (their files are removed,
+        those put in place already too: each file is whole or absent, never half-written, and
+        an owner's files are in place together or not at all)."""
         failed: dict[Hashable, str] = {}
         for owner, files in self._files.items():
             for temporary in files:
@@ -224,6 +226,11 @@ class Pending:
                     failed[owner] = str(_cannot_write(temporary.path, exc))
                     for rest in files[i:]:
                         rest.remove()
+                    # and the ones already in place: an owner's files are in place together
+                    # or not at all (a text without the log it replays from is no output)
+                    for placed in files[:i]:
+                        with contextlib.suppress(OSError):
+                            os.unlink(placed.path)
                     break
                 folders[str(temporary.path.parent)] = None
         self._files.clear()

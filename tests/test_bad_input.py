@@ -322,3 +322,18 @@ def test_explain_of_a_document_it_cannot_read_is_one_line_and_exit_5(run_cli, tm
     log.write_bytes(bytes(range(256)))
     r = run_cli("explain", log)
     assert r.returncode == 5 and len(error_lines(r)) == 1 and str(log) in error_lines(r)[0], r.stderr
+
+
+def test_ocr_puts_its_two_files_in_place_together_or_neither(run_cli, tmp_path):
+    """NAME.ocr.txt without NAME.ocr.json is a text without its word boxes: when the second
+    cannot be written, the first is not left either."""
+    src = tmp_path / "in" / "page.png"
+    src.parent.mkdir()
+    src.write_bytes((RAW / "keeper-page-13.png").read_bytes())
+    (tmp_path / "out" / "page.ocr.json").mkdir(parents=True)  # a folder where the JSON goes
+    r = run_cli("ocr", src, "-o", tmp_path / "out")
+    assert r.returncode == 5, r.stderr
+    lines = error_lines(r)
+    assert len(lines) == 1 and "page.ocr.json" in lines[0], lines
+    assert not (tmp_path / "out" / "page.ocr.txt").exists()
+    assert no_leftovers(tmp_path / "out")
