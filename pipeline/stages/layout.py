@@ -1187,13 +1187,24 @@ def _verbatim_blocks(text: str, ctx: Context) -> frozenset[int]:
     return frozenset(_blocks_in(line_table(text, ctx), spans)) if spans else frozenset()
 
 
+def inline_literal_spans(text: str) -> list[tuple[int, int]]:
+    """Spans inside lines that are literal: inline code, inline formulae, URLs and link
+    targets, in order (they may touch).
+
+    >>> inline_literal_spans("see `tbe_value` at https://example.org/x and $a+b$ here")
+    [(4, 15), (19, 40), (45, 50)]
+    """
+    if not any(sign in text for sign in _LITERAL_SIGNS):
+        return []
+    return [m.span() for m in _LITERAL.finditer(text)]
+
+
 def _literal_spans(text: str, ctx: Context, stage: str = "layout") -> list[tuple[int, int]]:
     """Spans no markup rule reads into, sorted and disjoint: code and display formulae, and
     inside lines inline code, inline formulae, URLs and link targets."""
     def make() -> list[tuple[int, int]]:
         spans = list(_verbatim_spans(text, ctx, stage))
-        if any(sign in text for sign in _LITERAL_SIGNS):
-            spans.extend(m.span() for m in _LITERAL.finditer(text))
+        spans.extend(inline_literal_spans(text))
         spans.sort()
         merged: list[tuple[int, int]] = []
         for s, e in spans:

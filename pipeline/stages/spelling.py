@@ -2248,15 +2248,15 @@ _MAX_ROUNDS = 12
 def _skip_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
     """Fragments, tables, page furniture, code and formulae in the current text (and inside
     lines inline code, inline formulae, URLs and link targets), merged and sorted."""
-    from .layout import _literal_spans
+    from .layout import inline_literal_spans
 
     spans = []
+    # code and display formulae as layout typed them (no third search for them here)
     for r in ctx.doc.regions_of("fragment", "table", "page_number", "header", "footer", "code", "math"):
         s, e = ctx.doc.current_span(r.raw)
         if e > s:
             spans.append((s, e))
-    # the same literals the markup rules keep out of, read from the text itself
-    spans.extend(_literal_spans(text, ctx, "spelling"))
+    spans.extend(inline_literal_spans(text))
     spans.sort()
     out: list[tuple[int, int]] = []
     for s, e in spans:
