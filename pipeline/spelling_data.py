@@ -187,7 +187,7 @@ def _load_misreads(stamp: tuple) -> dict[str, Misread]:
 def load_misreads(extra: tuple[str, ...] = ()) -> dict[str, Misread]:
     """Every known misread (later files override earlier ones); loaded again when a list
     changes."""
-    return _load_misreads(_stamp([str(PACKAGE_DATA / MISREADS_FILE), *_user_files(extra, "ocr-misreads", ".txt")]))
+    return _load_misreads(_stamp([str(p) for p in misread_files(extra)]))
 
 
 # ---------------------------------------------------------------------------------------

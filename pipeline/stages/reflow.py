@@ -1368,12 +1368,4 @@ def _typed_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _indent(text: str, pos: int) -> str:
-    """The spaces and tabs before ``pos`` on its line."""
-    k = pos
-    while k > 0 and text[k - 1] in " \t":
-        k -= 1
-    return text[k:pos]
-
-
 RULES = (join_split_paragraphs, unwrap_lines, blank_lines)
