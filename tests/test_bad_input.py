@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RAW, SEED, write
+from test_ocr_inputs import _pdf
 
 GOOD = "The illu-\nsions of youth\nend here.\n"
 CLEAN = "The illusions of youth end here.\n"
@@ -51,15 +52,7 @@ def _tiff_with_a_damaged_page() -> bytes:
 
 
 def _pdf_without_pages() -> bytes:
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"]
-    out, offsets = b"%PDF-1.4\n", []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    return out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return _pdf(["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"])
 
 
 def _make_fifo(p: Path) -> None:
